@@ -1,0 +1,20 @@
+import { Command, CommanderError } from "commander";
+import { registerImagesCommand } from "./images.ts";
+
+const program = new Command();
+program
+  .name("faultline")
+  .description("Proves a microservice system keeps its promises: real containers, contracts, chaos, load, reports.")
+  .version("0.1.0")
+  .showHelpAfterError()
+  .exitOverride();
+
+registerImagesCommand(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) process.exit(err.exitCode);
+  process.stderr.write(`faultline: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+}
