@@ -1,4 +1,5 @@
 import { Command, CommanderError } from "commander";
+import { registerDoctorCommand } from "./doctor.ts";
 import { registerImagesCommand } from "./images.ts";
 
 const program = new Command();
@@ -10,6 +11,7 @@ program
   .exitOverride();
 
 registerImagesCommand(program);
+registerDoctorCommand(program);
 
 try {
   await program.parseAsync(process.argv);

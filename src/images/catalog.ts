@@ -4,7 +4,7 @@
 export const TOXIPROXY_VERSION = "2.12.0";
 export const POSTGRES_MAJOR = "15";
 export const KAFKA_VERSION = "4.1.1";
-export const SLF4J_VERSION = "2.0.17";
+export const SLF4J_VERSION = "1.7.36";
 export const DEBIAN_SUITE = "bookworm";
 
 /** The label that carries the hash of an image's inputs; an image is current when it matches. */

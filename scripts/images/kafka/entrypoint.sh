@@ -57,7 +57,7 @@ java_opts=($KAFKA_HEAP_OPTS -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:aut
 
 if [ ! -f "$KAFKA_DATA_DIR/meta.properties" ]; then
   cluster_id=${KAFKA_CLUSTER_ID:-$(java "${cp[@]}" -Xmx256m -XX:TieredStopAtLevel=1 kafka.tools.StorageTool random-uuid)}
-  java "${cp[@]}" -Xmx256m -XX:TieredStopAtLevel=1 kafka.tools.StorageTool format \
+  java "${cp[@]}" -Xmx256m -XX:TieredStopAtLevel=1 -Dorg.slf4j.simpleLogger.defaultLogLevel=warn kafka.tools.StorageTool format \
     -t "$cluster_id" -c "$config" --ignore-formatted >/dev/null
   echo "faultline-kafka: formatted $KAFKA_DATA_DIR (cluster $cluster_id)"
 fi

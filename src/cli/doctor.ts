@@ -1,0 +1,30 @@
+import type { Command } from "commander";
+import { dockerVersion } from "../env/docker-client.ts";
+import { commandVersion, freeDiskBytes, runDoctor } from "../env/doctor.ts";
+import { imageStatuses } from "../images/image-builder.ts";
+import { projectRoot } from "../paths.ts";
+
+const MARK = { ok: "ok  ", warn: "warn", fail: "FAIL" } as const;
+
+export function registerDoctorCommand(program: Command): void {
+  program
+    .command("doctor")
+    .description("check Docker, images, Node, Go, Java and disk; print the fix for each problem")
+    .option("--json", "print the report as JSON")
+    .action(async (opts: { json?: boolean }) => {
+      const report = await runDoctor(
+        { dockerVersion: () => dockerVersion(), imageStatuses: () => imageStatuses(), commandVersion, freeDiskBytes },
+        projectRoot(),
+      );
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      } else {
+        for (const c of report.checks) {
+          process.stdout.write(`${MARK[c.status]}  ${c.name.padEnd(26)} ${c.detail}\n`);
+          if (c.fix) process.stdout.write(`      ${"".padEnd(26)} fix: ${c.fix}\n`);
+        }
+        process.stdout.write(report.ok ? "\nAll checks passed.\n" : "\nSome checks failed: run the fixes above.\n");
+      }
+      process.exitCode = report.ok ? 0 : 1;
+    });
+}

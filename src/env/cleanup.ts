@@ -1,0 +1,150 @@
+import { execFileSync } from "node:child_process";
+import type Docker from "dockerode";
+import { docker } from "./docker-client.ts";
+import { LABEL_DETACHED, LABEL_MANAGED, LABEL_OWNER_PID, LABEL_OWNER_STARTED, LABEL_RUN_ID, ownerAlive } from "./run-labels.ts";
+
+export interface Removed {
+  containers: string[];
+  networks: string[];
+  volumes: string[];
+}
+
+type Labels = Record<string, string> | undefined;
+
+interface Selector {
+  /** Label filters passed to the Docker API (`key=value` or `key`). */
+  filters: string[];
+  /** A further test on each resource's labels. */
+  keep?: (labels: Labels) => boolean;
+}
+
+function statusCode(err: unknown): number | undefined {
+  return (err as { statusCode?: number }).statusCode;
+}
+
+async function removeSelected(sel: Selector, client: Docker): Promise<Removed> {
+  const removed: Removed = { containers: [], networks: [], volumes: [] };
+  const filters = JSON.stringify({ label: sel.filters });
+  const match = (labels: Labels) => sel.keep?.(labels) ?? true;
+
+  const containers = await client.listContainers({ all: true, filters });
+  await Promise.all(
+    containers
+      .filter((c) => match(c.Labels))
+      .map(async (c) => {
+        try {
+          await client.getContainer(c.Id).remove({ force: true, v: true });
+          removed.containers.push(c.Names[0]?.replace(/^\//, "") ?? c.Id.slice(0, 12));
+        } catch (err) {
+          if (statusCode(err) !== 404 && statusCode(err) !== 409) throw err;
+        }
+      }),
+  );
+  const networks = await client.listNetworks({ filters });
+  for (const n of networks.filter((x) => match(x.Labels))) {
+    try {
+      await client.getNetwork(n.Id).remove();
+      removed.networks.push(n.Name);
+    } catch (err) {
+      if (statusCode(err) !== 404) throw err;
+    }
+  }
+  const volumes = (await client.listVolumes({ filters })).Volumes ?? [];
+  for (const v of volumes.filter((x) => match(x.Labels ?? undefined))) {
+    try {
+      await client.getVolume(v.Name).remove({ force: true });
+      removed.volumes.push(v.Name);
+    } catch (err) {
+      if (statusCode(err) !== 404 && statusCode(err) !== 409) throw err;
+    }
+  }
+  return removed;
+}
+
+/** Removes every container, network and volume of one run. */
+export function removeRun(runId: string, client: Docker = docker()): Promise<Removed> {
+  return removeSelected({ filters: [`${LABEL_RUN_ID}=${runId}`] }, client);
+}
+
+/**
+ * Removes what runs that are no longer alive left behind: resources whose owner process has
+ * exited (a crash, a kill -9). Detached stacks (`faultline up`) are left to `faultline down`.
+ */
+export function sweepLeftovers(client: Docker = docker()): Promise<Removed> {
+  return removeSelected(
+    {
+      filters: [LABEL_MANAGED],
+      keep: (labels) => {
+        if (!labels || labels[LABEL_DETACHED] === "true") return false;
+        const pid = Number(labels[LABEL_OWNER_PID]);
+        if (!Number.isInteger(pid) || pid <= 0) return true;
+        return !ownerAlive(pid, labels[LABEL_OWNER_STARTED] || undefined);
+      },
+    },
+    client,
+  );
+}
+
+/** Removes everything faultline ever labelled, detached stacks included (`faultline down --all`). */
+export function removeAllManaged(client: Docker = docker()): Promise<Removed> {
+  return removeSelected({ filters: [LABEL_MANAGED] }, client);
+}
+
+/** Last resort on process exit, when nothing async can run: the docker CLI, synchronously. */
+export function removeRunSync(runId: string): void {
+  const label = `label=${LABEL_RUN_ID}=${runId}`;
+  const ids = (args: string[]) => {
+    try {
+      return execFileSync("docker", args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] })
+        .split("\n")
+        .filter(Boolean);
+    } catch {
+      return [];
+    }
+  };
+  const rm = (args: string[]) => {
+    try {
+      execFileSync("docker", args, { stdio: "ignore" });
+    } catch {
+      // best effort: the next run's sweep removes what is left
+    }
+  };
+  const containers = ids(["ps", "-aq", "--filter", label]);
+  if (containers.length) rm(["rm", "-fv", ...containers]);
+  const networks = ids(["network", "ls", "-q", "--filter", label]);
+  if (networks.length) rm(["network", "rm", ...networks]);
+  const volumes = ids(["volume", "ls", "-q", "--filter", label]);
+  if (volumes.length) rm(["volume", "rm", "-f", ...volumes]);
+}
+
+let installed = false;
+
+/**
+ * Removes this run's containers, networks and volumes on SIGINT, SIGTERM, an uncaught error and
+ * at exit. Signals: cleanup first, then exit with 130 / 143 as shells expect.
+ */
+export function installCleanupHandlers(runId: string, log: (msg: string) => void = (m) => process.stderr.write(`${m}\n`)): void {
+  if (installed) return;
+  installed = true;
+  let cleaning: Promise<void> | undefined;
+  const cleanup = (why: string) => {
+    cleaning ??= (async () => {
+      log(`faultline: ${why}: removing this run's containers and networks ...`);
+      const r = await removeRun(runId).catch(() => undefined);
+      if (r) log(`faultline: removed ${r.containers.length} container(s), ${r.networks.length} network(s), ${r.volumes.length} volume(s)`);
+    })();
+    return cleaning;
+  };
+  const onSignal = (signal: NodeJS.Signals, code: number) => {
+    process.once(signal, () => {
+      // A second Ctrl-C while cleaning exits at once; the next run's sweep finishes the job.
+      process.once(signal, () => process.exit(code));
+      void cleanup(`${signal} received`).finally(() => process.exit(code));
+    });
+  };
+  onSignal("SIGINT", 130);
+  onSignal("SIGTERM", 143);
+  process.once("exit", () => {
+    if (!cleaning && process.env.FAULTLINE_KEEP_ON_EXIT !== "1") removeRunSync(runId);
+  });
+}

@@ -1,0 +1,29 @@
+import { GenericContainer } from "testcontainers";
+import { docker } from "./docker-client.ts";
+import { runLabels } from "./run-labels.ts";
+
+/** A Testcontainers container carrying this run's labels, so cleanup and the leftover sweep find it. */
+export function managedContainer(image: string): GenericContainer {
+  return new GenericContainer(image).withLabels(runLabels()).withPullPolicy({ shouldPull: () => false });
+}
+
+export interface RunNetwork {
+  name: string;
+  id: string;
+  remove(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** A bridge network labelled with this run (Testcontainers' own networks cannot carry labels). */
+export async function createRunNetwork(prefix = "faultline"): Promise<RunNetwork> {
+  const name = `${prefix}-${Math.random().toString(36).slice(2, 10)}`;
+  const net = await docker().createNetwork({ Name: name, Driver: "bridge", CheckDuplicate: true, Labels: runLabels() });
+  const remove = async () => {
+    try {
+      await net.remove();
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode !== 404) throw err;
+    }
+  };
+  return { name, id: net.id, remove, [Symbol.asyncDispose]: remove };
+}

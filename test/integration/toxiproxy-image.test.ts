@@ -1,0 +1,62 @@
+import type { Latency } from "toxiproxy-node-client";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ToxiproxyContainer, type CreatedProxy, type StartedToxiproxyContainer } from "../../src/env/toxiproxy-container.ts";
+
+/** Median wall time of `n` HTTP GETs to url, in ms. */
+async function medianLatency(url: string, n = 7): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    const res = await fetch(url, { headers: { connection: "close" } });
+    await res.text();
+    expect(res.status).toBe(200);
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(n / 2)]!;
+}
+
+describe("faultline/toxiproxy image", () => {
+  let toxiproxy: StartedToxiproxyContainer;
+  let proxied: CreatedProxy;
+  let url: string;
+
+  beforeAll(async () => {
+    toxiproxy = await new ToxiproxyContainer().start();
+    // Toxiproxy's own HTTP API is the upstream: a real server inside the container.
+    proxied = await toxiproxy.createProxy("self", "localhost:8474");
+    url = `http://${proxied.host}:${proxied.port}/version`;
+  });
+  afterAll(async () => {
+    await toxiproxy?.stop();
+  });
+
+  it("answers on its API with the stamped version", async () => {
+    expect(await toxiproxy.client.getVersion()).toContain("2.12.0");
+  });
+
+  it("a 200 ms latency toxic adds at least 200 ms, and removing it restores the latency", async () => {
+    const before = await medianLatency(url);
+    await proxied.proxy.addToxic<Latency>({
+      name: "slow",
+      type: "latency",
+      stream: "downstream",
+      toxicity: 1,
+      attributes: { latency: 200, jitter: 0 },
+    });
+    const slowed = await medianLatency(url);
+    expect(slowed - before).toBeGreaterThanOrEqual(200);
+
+    await (await proxied.proxy.getToxic("slow")).remove();
+    const after = await medianLatency(url);
+    expect(after).toBeLessThan(before + 100);
+    expect(after).toBeLessThan(slowed - 150);
+  });
+
+  it("a disabled proxy refuses connections until it is enabled again", async () => {
+    await proxied.proxy.update({ enabled: false, listen: proxied.proxy.listen, upstream: proxied.proxy.upstream });
+    await expect(fetch(url, { signal: AbortSignal.timeout(3000) })).rejects.toThrow();
+    await proxied.proxy.update({ enabled: true, listen: proxied.proxy.listen, upstream: proxied.proxy.upstream });
+    expect((await fetch(url)).status).toBe(200);
+  });
+});

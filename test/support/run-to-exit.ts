@@ -1,0 +1,30 @@
+import { docker } from "../../src/env/docker-client.ts";
+import { runLabels } from "../../src/env/run-labels.ts";
+
+/** Runs a container of a local image until it exits; returns its exit code and its whole log. */
+export async function runToExit(image: string, env: Record<string, string>, timeoutMs = 60_000) {
+  const client = docker();
+  const c = await client.createContainer({
+    Image: image,
+    Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
+    Labels: runLabels(),
+  });
+  try {
+    await c.start();
+    const waited = (await Promise.race([
+      c.wait(),
+      new Promise((_, reject) => setTimeout(() => reject(new Error(`${image} still running after ${timeoutMs} ms`)), timeoutMs)),
+    ])) as { StatusCode: number };
+    const raw = (await c.logs({ stdout: true, stderr: true, follow: false })) as Buffer;
+    // Strip Docker's 8-byte stream headers.
+    let out = "";
+    for (let i = 0; i + 8 <= raw.length; ) {
+      const len = raw.readUInt32BE(i + 4);
+      out += raw.subarray(i + 8, i + 8 + len).toString("utf8");
+      i += 8 + len;
+    }
+    return { exitCode: waited.StatusCode, logs: out };
+  } finally {
+    await c.remove({ force: true, v: true });
+  }
+}

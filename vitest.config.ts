@@ -1,0 +1,34 @@
+import { defineConfig } from "vitest/config";
+
+// Two projects: unit tests (no Docker) and integration suites (real containers). Both run in
+// `npm test`. No retries anywhere: a retry would hide the flakiness the suites exist to find.
+export default defineConfig({
+  test: {
+    retry: 0,
+    globalSetup: ["./test/global-setup.ts"],
+    reporters: process.env.CI ? ["default", "junit"] : ["default"],
+    outputFile: { junit: "reports/junit/vitest.xml" },
+    env: {
+      TESTCONTAINERS_RYUK_DISABLED: "true",
+      PACT_DO_NOT_TRACK: "true",
+      SCARF_ANALYTICS: "false",
+    },
+    projects: [
+      {
+        extends: true,
+        test: { name: "unit", include: ["test/unit/**/*.test.ts", "src/**/*.test.ts"], testTimeout: 20_000 },
+      },
+      {
+        extends: true,
+        test: {
+          name: "integration",
+          include: ["test/integration/**/*.test.ts", "suites/**/*.test.ts"],
+          testTimeout: 180_000,
+          hookTimeout: 300_000,
+          // Containers are heavy on two cores: one file at a time.
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
