@@ -103,21 +103,25 @@ export async function inputHash(spec: ImageSpec, root = projectRoot()): Promise<
   }
 }
 
-function selected(only?: readonly string[]): ImageSpec[] {
-  if (!only || only.length === 0) return [...IMAGES];
-  const unknown = only.filter((n) => !IMAGES.some((i) => i.name === n));
+function selected(only: readonly string[] | undefined, images: readonly ImageSpec[]): ImageSpec[] {
+  if (!only || only.length === 0) return [...images];
+  const unknown = only.filter((n) => !images.some((i) => i.name === n));
   if (unknown.length > 0) {
     throw new Error(
-      `Unknown image ${unknown.map((u) => `"${u}"`).join(", ")}; known images: ${IMAGES.map((i) => i.name).join(", ")}`,
+      `Unknown image ${unknown.map((u) => `"${u}"`).join(", ")}; known images: ${images.map((i) => i.name).join(", ")}`,
     );
   }
-  return IMAGES.filter((i) => only.includes(i.name));
+  return images.filter((i) => only.includes(i.name));
 }
 
 /** Each catalog image with its state: current, stale (inputs changed), missing, or unavailable. */
-export async function imageStatuses(only?: readonly string[], root = projectRoot()): Promise<ImageStatus[]> {
+export async function imageStatuses(
+  only?: readonly string[],
+  root = projectRoot(),
+  images: readonly ImageSpec[] = IMAGES,
+): Promise<ImageStatus[]> {
   const out: ImageStatus[] = [];
-  for (const spec of selected(only)) {
+  for (const spec of selected(only, images)) {
     const plan = await inputHash(spec, root);
     const local = await inspectImage(spec.ref);
     const state: ImageState = local
@@ -145,6 +149,8 @@ export interface BuildOptions {
   only?: readonly string[];
   onEvent?: (e: BuildEvent) => void;
   root?: string;
+  /** The catalog to build from (tests use their own); default: src/images/catalog.ts. */
+  images?: readonly ImageSpec[];
 }
 
 /** Builds every image whose inputs changed (or all, with force). Never pulls. */
@@ -152,7 +158,7 @@ export async function buildImages(opts: BuildOptions = {}): Promise<BuildResult[
   const root = opts.root ?? projectRoot();
   const emit = opts.onEvent ?? (() => {});
   const results: BuildResult[] = [];
-  for (const spec of selected(opts.only)) {
+  for (const spec of selected(opts.only, opts.images ?? IMAGES)) {
     emit({ type: "check", name: spec.name });
     const plan = await inputHash(spec, root);
     const started = Date.now();

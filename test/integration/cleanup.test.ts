@@ -1,0 +1,72 @@
+import { spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { sweepLeftovers } from "../../src/env/cleanup.ts";
+import { docker } from "../../src/env/docker-client.ts";
+import { imageRef } from "../../src/images/catalog.ts";
+import { LABEL_RUN_ID, runLabels } from "../../src/env/run-labels.ts";
+import { projectRoot } from "../../src/paths.ts";
+
+async function resourcesOf(runId: string) {
+  const filters = JSON.stringify({ label: [`${LABEL_RUN_ID}=${runId}`] });
+  const client = docker();
+  return {
+    containers: (await client.listContainers({ all: true, filters })).length,
+    networks: (await client.listNetworks({ filters })).length,
+  };
+}
+
+/** Starts the stand-in run in a child process and resolves when its containers are up. */
+function startChild(runId: string) {
+  const child = spawn(process.execPath, ["--import", "tsx", path.join("test", "support", "start-and-wait.ts")], {
+    cwd: projectRoot(),
+    env: { ...process.env, FAULTLINE_RUN_ID: runId, TESTCONTAINERS_RYUK_DISABLED: "true" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+  const ready = new Promise<void>((resolve, reject) => {
+    child.stdout.on("data", () => out.includes("ready ") && resolve());
+    child.on("exit", (code) => reject(new Error(`child exited ${code} before ready:\n${out}`)));
+  });
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return { child, ready, exited, output: () => out };
+}
+
+describe("cleanup", () => {
+  it("SIGINT in the middle of a run removes its containers and network, exit code 130", async () => {
+    const runId = `sigint-${randomUUID()}`;
+    const run = startChild(runId);
+    await run.ready;
+    expect(await resourcesOf(runId)).toEqual({ containers: 1, networks: 1 });
+    run.child.kill("SIGINT");
+    expect(await run.exited).toBe(130);
+    expect(run.output()).toMatch(/SIGINT received: removing this run's containers/);
+    expect(await resourcesOf(runId)).toEqual({ containers: 0, networks: 0 });
+  });
+
+  it("a run killed with SIGKILL leaves resources that the next run's sweep removes", async () => {
+    const runId = `sigkill-${randomUUID()}`;
+    const run = startChild(runId);
+    await run.ready;
+    run.child.kill("SIGKILL");
+    await run.exited;
+    expect(await resourcesOf(runId)).toEqual({ containers: 1, networks: 1 });
+    const swept = await sweepLeftovers();
+    expect(swept.containers.length).toBeGreaterThanOrEqual(1);
+    expect(await resourcesOf(runId)).toEqual({ containers: 0, networks: 0 });
+  });
+
+  it("the sweep leaves a live run's containers alone", async () => {
+    const client = docker();
+    const c = await client.createContainer({ Image: imageRef("toxiproxy"), Labels: runLabels() });
+    try {
+      await sweepLeftovers();
+      expect((await c.inspect()).Id).toBe(c.id);
+    } finally {
+      await c.remove({ force: true });
+    }
+  });
+});

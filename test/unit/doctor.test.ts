@@ -1,0 +1,78 @@
+import { describe, expect, it } from "vitest";
+import { DockerUnavailableError } from "../../src/env/docker-client.ts";
+import { runDoctor, type DoctorProbes } from "../../src/env/doctor.ts";
+import type { ImageStatus } from "../../src/images/image-builder.ts";
+
+const image = (name: string, state: ImageStatus["state"]): ImageStatus => ({
+  name,
+  ref: `faultline/${name}:x`,
+  state,
+  inputHash: "abc",
+  sizeBytes: state === "current" ? 1000 : undefined,
+});
+
+function probes(over: Partial<DoctorProbes> = {}): DoctorProbes {
+  return {
+    dockerVersion: async () => ({ version: "20.10.24", apiVersion: "1.41" }),
+    imageStatuses: async () => [image("postgres", "current"), image("kafka", "current")],
+    commandVersion: async (cmd) =>
+      ({
+        node: "v20.20.2",
+        go: "go version go1.26.8 linux/amd64",
+        java: 'openjdk version "17.0.15" 2025-04-15',
+        mvn: "Apache Maven 3.8.7",
+        debootstrap: "debootstrap 1.0.128",
+      })[cmd],
+    freeDiskBytes: async () => 50 * 1024 ** 3,
+    ...over,
+  };
+}
+
+describe("doctor", () => {
+  it("passes when everything is in place", async () => {
+    const r = await runDoctor(probes(), "/");
+    expect(r.ok).toBe(true);
+    expect(r.checks.find((c) => c.name === "docker")?.detail).toBe("engine 20.10.24, API 1.41");
+  });
+
+  it("reports a missing daemon with the command that starts it, and fails", async () => {
+    const r = await runDoctor(
+      probes({
+        dockerVersion: async () => {
+          throw new DockerUnavailableError("connect ENOENT /var/run/docker.sock");
+        },
+      }),
+      "/",
+    );
+    expect(r.ok).toBe(false);
+    const docker = r.checks.find((c) => c.name === "docker");
+    expect(docker).toMatchObject({ status: "fail", fix: expect.stringContaining("npm run setup") });
+    expect(docker?.detail).toContain("ENOENT /var/run/docker.sock");
+    expect(r.checks.find((c) => c.name === "images")).toMatchObject({ status: "fail" });
+  });
+
+  it("reports a missing and a stale image, each with its build command", async () => {
+    const r = await runDoctor(
+      probes({ imageStatuses: async () => [image("postgres", "stale"), image("kafka", "missing"), image("shop-orders", "unavailable")] }),
+      "/",
+    );
+    expect(r.ok).toBe(false);
+    expect(r.checks.find((c) => c.name === "image postgres")).toMatchObject({ status: "fail", fix: "faultline images build postgres" });
+    expect(r.checks.find((c) => c.name === "image kafka")).toMatchObject({ status: "fail", fix: "faultline images build kafka" });
+    expect(r.checks.find((c) => c.name === "image shop-orders")).toMatchObject({ status: "warn" });
+  });
+
+  it("reports a missing tool, an old one and a full disk", async () => {
+    const r = await runDoctor(
+      probes({
+        commandVersion: async (cmd) => (cmd === "go" ? "go version go1.21.0 linux/amd64" : cmd === "mvn" ? undefined : "v20.20.2 17.0 1.0"),
+        freeDiskBytes: async () => 1024 ** 3,
+      }),
+      "/",
+    );
+    expect(r.checks.find((c) => c.name === "go")).toMatchObject({ status: "fail", detail: expect.stringContaining("older than 1.23") });
+    expect(r.checks.find((c) => c.name === "maven")).toMatchObject({ status: "fail", fix: "apt-get install maven" });
+    expect(r.checks.find((c) => c.name === "disk")).toMatchObject({ status: "fail" });
+    expect(r.ok).toBe(false);
+  });
+});
