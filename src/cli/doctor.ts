@@ -13,7 +13,12 @@ export function registerDoctorCommand(program: Command): void {
     .option("--json", "print the report as JSON")
     .action(async (opts: { json?: boolean }) => {
       const report = await runDoctor(
-        { dockerVersion: () => dockerVersion(), imageStatuses: () => imageStatuses(), commandVersion, freeDiskBytes },
+        {
+          dockerVersion: () => dockerVersion(),
+          imageStatuses: () => imageStatuses(),
+          commandVersion,
+          freeDiskBytes,
+        },
         projectRoot(),
       );
       if (opts.json) {
@@ -23,7 +28,9 @@ export function registerDoctorCommand(program: Command): void {
           process.stdout.write(`${MARK[c.status]}  ${c.name.padEnd(26)} ${c.detail}\n`);
           if (c.fix) process.stdout.write(`      ${"".padEnd(26)} fix: ${c.fix}\n`);
         }
-        process.stdout.write(report.ok ? "\nAll checks passed.\n" : "\nSome checks failed: run the fixes above.\n");
+        process.stdout.write(
+          report.ok ? "\nAll checks passed.\n" : "\nSome checks failed: run the fixes above.\n",
+        );
       }
       process.exitCode = report.ok ? 0 : 1;
     });

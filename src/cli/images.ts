@@ -5,7 +5,9 @@ import { formatBytes, printTable } from "./output.ts";
 function progress(e: BuildEvent): void {
   switch (e.type) {
     case "skip":
-      process.stderr.write(`  ${e.name.padEnd(20)} ${e.reason === "current" ? "up to date" : `skipped: ${e.reason}`}\n`);
+      process.stderr.write(
+        `  ${e.name.padEnd(20)} ${e.reason === "current" ? "up to date" : `skipped: ${e.reason}`}\n`,
+      );
       break;
     case "step":
       process.stderr.write(`  ${e.name.padEnd(20)} ${e.step} ...\n`);
@@ -21,7 +23,9 @@ function progress(e: BuildEvent): void {
 }
 
 export function registerImagesCommand(program: Command): void {
-  const images = program.command("images").description("build and list the images faultline runs (never pulled)");
+  const images = program
+    .command("images")
+    .description("build and list the images faultline runs (never pulled)");
 
   images
     .command("build")

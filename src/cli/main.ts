@@ -5,7 +5,9 @@ import { registerImagesCommand } from "./images.ts";
 const program = new Command();
 program
   .name("faultline")
-  .description("Proves a microservice system keeps its promises: real containers, contracts, chaos, load, reports.")
+  .description(
+    "Proves a microservice system keeps its promises: real containers, contracts, chaos, load, reports.",
+  )
   .version("0.1.0")
   .showHelpAfterError()
   .exitOverride();

@@ -13,7 +13,11 @@ export function formatBytes(n: number | undefined): string {
   return `${v.toFixed(1)} ${units[u]}`;
 }
 
-export function printTable(header: string[], rows: string[][], out: NodeJS.WritableStream = process.stdout): void {
+export function printTable(
+  header: string[],
+  rows: string[][],
+  out: NodeJS.WritableStream = process.stdout,
+): void {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
   const line = (cells: string[]) =>
     cells

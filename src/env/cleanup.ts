@@ -1,7 +1,14 @@
 import { execFileSync } from "node:child_process";
 import type Docker from "dockerode";
 import { docker } from "./docker-client.ts";
-import { LABEL_DETACHED, LABEL_MANAGED, LABEL_OWNER_PID, LABEL_OWNER_STARTED, LABEL_RUN_ID, ownerAlive } from "./run-labels.ts";
+import {
+  LABEL_DETACHED,
+  LABEL_MANAGED,
+  LABEL_OWNER_PID,
+  LABEL_OWNER_STARTED,
+  LABEL_RUN_ID,
+  ownerAlive,
+} from "./run-labels.ts";
 
 export interface Removed {
   containers: string[];
@@ -123,7 +130,10 @@ let installed = false;
  * Removes this run's containers, networks and volumes on SIGINT, SIGTERM, an uncaught error and
  * at exit. Signals: cleanup first, then exit with 130 / 143 as shells expect.
  */
-export function installCleanupHandlers(runId: string, log: (msg: string) => void = (m) => process.stderr.write(`${m}\n`)): void {
+export function installCleanupHandlers(
+  runId: string,
+  log: (msg: string) => void = (m) => process.stderr.write(`${m}\n`),
+): void {
   if (installed) return;
   installed = true;
   let cleaning: Promise<void> | undefined;
@@ -131,7 +141,10 @@ export function installCleanupHandlers(runId: string, log: (msg: string) => void
     cleaning ??= (async () => {
       log(`faultline: ${why}: removing this run's containers and networks ...`);
       const r = await removeRun(runId).catch(() => undefined);
-      if (r) log(`faultline: removed ${r.containers.length} container(s), ${r.networks.length} network(s), ${r.volumes.length} volume(s)`);
+      if (r)
+        log(
+          `faultline: removed ${r.containers.length} container(s), ${r.networks.length} network(s), ${r.volumes.length} volume(s)`,
+        );
     })();
     return cleaning;
   };

@@ -71,11 +71,46 @@ interface ToolRequirement {
 }
 
 const TOOLS: ToolRequirement[] = [
-  { name: "node", cmd: "node", args: ["--version"], re: /v(\d+)\.(\d+)/, min: [20, 19], fix: "install Node.js 20.19 or newer" },
-  { name: "go", cmd: "go", args: ["version"], re: /go(\d+)\.(\d+)/, min: [1, 23], fix: "install Go 1.23 or newer (Debian: apt-get install golang)" },
-  { name: "java", cmd: "java", args: ["-version"], re: /version "(\d+)/, min: [17], fix: "apt-get install openjdk-17-jdk-headless" },
-  { name: "maven", cmd: "mvn", args: ["--version"], re: /Maven (\d+)\.(\d+)/, min: [3, 6], fix: "apt-get install maven" },
-  { name: "debootstrap", cmd: "debootstrap", args: ["--version"], re: /(\d+)\.(\d+)/, min: [1, 0], fix: "apt-get install debootstrap" },
+  {
+    name: "node",
+    cmd: "node",
+    args: ["--version"],
+    re: /v(\d+)\.(\d+)/,
+    min: [20, 19],
+    fix: "install Node.js 20.19 or newer",
+  },
+  {
+    name: "go",
+    cmd: "go",
+    args: ["version"],
+    re: /go(\d+)\.(\d+)/,
+    min: [1, 23],
+    fix: "install Go 1.23 or newer (Debian: apt-get install golang)",
+  },
+  {
+    name: "java",
+    cmd: "java",
+    args: ["-version"],
+    re: /version "(\d+)/,
+    min: [17],
+    fix: "apt-get install openjdk-17-jdk-headless",
+  },
+  {
+    name: "maven",
+    cmd: "mvn",
+    args: ["--version"],
+    re: /Maven (\d+)\.(\d+)/,
+    min: [3, 6],
+    fix: "apt-get install maven",
+  },
+  {
+    name: "debootstrap",
+    cmd: "debootstrap",
+    args: ["--version"],
+    re: /(\d+)\.(\d+)/,
+    min: [1, 0],
+    fix: "apt-get install debootstrap",
+  },
 ];
 
 /** Checks everything faultline needs; each problem carries the command that fixes it. */
@@ -103,18 +138,37 @@ export async function runDoctor(probes: DoctorProbes, projectDir: string): Promi
           checks.push({ name, status: "ok", detail: `${img.ref} current (${img.sizeBytes ?? 0} bytes)` });
           break;
         case "stale":
-          checks.push({ name, status: "fail", detail: `${img.ref} is out of date: its inputs changed`, fix: `faultline images build ${img.name}` });
+          checks.push({
+            name,
+            status: "fail",
+            detail: `${img.ref} is out of date: its inputs changed`,
+            fix: `faultline images build ${img.name}`,
+          });
           break;
         case "missing":
-          checks.push({ name, status: "fail", detail: `${img.ref} is not built`, fix: `faultline images build ${img.name}` });
+          checks.push({
+            name,
+            status: "fail",
+            detail: `${img.ref} is not built`,
+            fix: `faultline images build ${img.name}`,
+          });
           break;
         case "unavailable":
-          checks.push({ name, status: "warn", detail: `${img.ref} cannot be built yet: ${img.reason ?? "no source"}` });
+          checks.push({
+            name,
+            status: "warn",
+            detail: `${img.ref} cannot be built yet: ${img.reason ?? "no source"}`,
+          });
           break;
       }
     }
   } else {
-    checks.push({ name: "images", status: "fail", detail: "not checked: Docker does not answer", fix: "npm run setup" });
+    checks.push({
+      name: "images",
+      status: "fail",
+      detail: "not checked: Docker does not answer",
+      fix: "npm run setup",
+    });
   }
 
   for (const t of TOOLS) {
@@ -122,7 +176,12 @@ export async function runDoctor(probes: DoctorProbes, projectDir: string): Promi
     if (v === undefined) {
       checks.push({ name: t.name, status: "fail", detail: `${t.cmd} not found`, fix: t.fix });
     } else if (!versionAtLeast(v, t.re, t.min)) {
-      checks.push({ name: t.name, status: "fail", detail: `${v} is older than ${t.min.join(".")}`, fix: t.fix });
+      checks.push({
+        name: t.name,
+        status: "fail",
+        detail: `${v} is older than ${t.min.join(".")}`,
+        fix: t.fix,
+      });
     } else {
       checks.push({ name: t.name, status: "ok", detail: v });
     }
@@ -133,7 +192,12 @@ export async function runDoctor(probes: DoctorProbes, projectDir: string): Promi
   checks.push(
     free >= MIN_FREE_DISK_BYTES
       ? { name: "disk", status: "ok", detail: `${gib} GiB free` }
-      : { name: "disk", status: "fail", detail: `${gib} GiB free; images and runs need 5 GiB`, fix: "docker system prune, or free space on this disk" },
+      : {
+          name: "disk",
+          status: "fail",
+          detail: `${gib} GiB free; images and runs need 5 GiB`,
+          fix: "docker system prune, or free space on this disk",
+        },
   );
 
   return { ok: checks.every((c) => c.status !== "fail"), checks };

@@ -17,7 +17,12 @@ export interface RunNetwork {
 /** A bridge network labelled with this run (Testcontainers' own networks cannot carry labels). */
 export async function createRunNetwork(prefix = "faultline"): Promise<RunNetwork> {
   const name = `${prefix}-${Math.random().toString(36).slice(2, 10)}`;
-  const net = await docker().createNetwork({ Name: name, Driver: "bridge", CheckDuplicate: true, Labels: runLabels() });
+  const net = await docker().createNetwork({
+    Name: name,
+    Driver: "bridge",
+    CheckDuplicate: true,
+    Labels: runLabels(),
+  });
   const remove = async () => {
     try {
       await net.remove();

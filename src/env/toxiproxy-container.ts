@@ -54,7 +54,9 @@ export class StartedToxiproxyContainer extends AbstractStartedContainer {
   /** Creates a proxy to `upstream` (host:port as the Toxiproxy container sees it) on the next free port. */
   async createProxy(name: string, upstream: string): Promise<CreatedProxy> {
     if (this.nextPort >= FIRST_PROXY_PORT + PROXY_PORT_COUNT) {
-      throw new Error(`Toxiproxy: no free proxy port for "${name}": all ${PROXY_PORT_COUNT} ports (from ${FIRST_PROXY_PORT}) are in use`);
+      throw new Error(
+        `Toxiproxy: no free proxy port for "${name}": all ${PROXY_PORT_COUNT} ports (from ${FIRST_PROXY_PORT}) are in use`,
+      );
     }
     const listenPort = this.nextPort++;
     const proxy = await this.client.createProxy({ name, listen: `0.0.0.0:${listenPort}`, upstream });

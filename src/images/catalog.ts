@@ -89,18 +89,16 @@ export const IMAGES: readonly ImageSpec[] = [
     recipeDir: "scripts/images/kafka",
     prepare: "maven-kafka",
   },
-  ...SHOP_SERVICES.map(
-    (svc): GoSourceImage => ({
-      kind: "go-source",
-      name: `shop-${svc}`,
-      ref: `faultline/shop-${svc}:dev`,
-      workspace: "targets/shop",
-      inputs: ["go.work", "go.work.sum", "proto", "platform", svc],
-      pkg: `./${svc}/cmd/${svc}`,
-      binary: svc,
-      expose: svc === "gateway" || svc === "notifications" ? [8080] : [8080, 9090],
-    }),
-  ),
+  ...SHOP_SERVICES.map((svc): GoSourceImage => ({
+    kind: "go-source",
+    name: `shop-${svc}`,
+    ref: `faultline/shop-${svc}:dev`,
+    workspace: "targets/shop",
+    inputs: ["go.work", "go.work.sum", "proto", "platform", svc],
+    pkg: `./${svc}/cmd/${svc}`,
+    binary: svc,
+    expose: svc === "gateway" || svc === "notifications" ? [8080] : [8080, 9090],
+  })),
 ];
 
 export function imageByName(name: string): ImageSpec | undefined {
@@ -109,6 +107,9 @@ export function imageByName(name: string): ImageSpec | undefined {
 
 export function imageRef(name: string): string {
   const spec = imageByName(name);
-  if (!spec) throw new Error(`No image named "${name}" in src/images/catalog.ts; known: ${IMAGES.map((i) => i.name).join(", ")}`);
+  if (!spec)
+    throw new Error(
+      `No image named "${name}" in src/images/catalog.ts; known: ${IMAGES.map((i) => i.name).join(", ")}`,
+    );
   return spec.ref;
 }

@@ -12,7 +12,8 @@ export async function debianMirror(suite: string, aptDir = "/etc/apt"): Promise<
   const listDir = path.join(aptDir, "sources.list.d");
   try {
     for (const f of (await readdir(listDir)).sort()) {
-      if (f.endsWith(".sources") || f.endsWith(".list")) texts.push(await readFile(path.join(listDir, f), "utf8"));
+      if (f.endsWith(".sources") || f.endsWith(".list"))
+        texts.push(await readFile(path.join(listDir, f), "utf8"));
     }
   } catch {
     // no sources.list.d

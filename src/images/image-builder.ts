@@ -96,7 +96,11 @@ export async function inputHash(spec: ImageSpec, root = projectRoot()): Promise<
       const h = await hashInputs({ recipe: RECIPE_VERSION, spec }, ws, files);
       const main = path.join(ws, spec.pkg, "main.go");
       if (!(await exists(main))) {
-        return { spec, inputHash: h, unavailable: `no source yet: ${path.relative(root, main)} does not exist` };
+        return {
+          spec,
+          inputHash: h,
+          unavailable: `no source yet: ${path.relative(root, main)} does not exist`,
+        };
       }
       return { spec, inputHash: h };
     }
@@ -164,17 +168,33 @@ export async function buildImages(opts: BuildOptions = {}): Promise<BuildResult[
     const started = Date.now();
     if (plan.unavailable) {
       emit({ type: "skip", name: spec.name, reason: plan.unavailable });
-      results.push({ name: spec.name, ref: spec.ref, action: "unavailable", durationMs: 0, inputHash: plan.inputHash, reason: plan.unavailable });
+      results.push({
+        name: spec.name,
+        ref: spec.ref,
+        action: "unavailable",
+        durationMs: 0,
+        inputHash: plan.inputHash,
+        reason: plan.unavailable,
+      });
       continue;
     }
     const local = await inspectImage(spec.ref);
     if (!opts.force && local?.labels[INPUT_HASH_LABEL] === plan.inputHash) {
       emit({ type: "skip", name: spec.name, reason: "current" });
-      results.push({ name: spec.name, ref: spec.ref, action: "skipped", durationMs: 0, sizeBytes: local.sizeBytes, inputHash: plan.inputHash });
+      results.push({
+        name: spec.name,
+        ref: spec.ref,
+        action: "skipped",
+        durationMs: 0,
+        sizeBytes: local.sizeBytes,
+        inputHash: plan.inputHash,
+      });
       continue;
     }
-    const runner = new StepRunner(spec.name, path.join(cacheDir(), "logs", `build-${spec.name}.log`), (name, step) =>
-      emit({ type: "step", name, step }),
+    const runner = new StepRunner(
+      spec.name,
+      path.join(cacheDir(), "logs", `build-${spec.name}.log`),
+      (name, step) => emit({ type: "step", name, step }),
     );
     await runner.open();
     try {
@@ -185,16 +205,26 @@ export async function buildImages(opts: BuildOptions = {}): Promise<BuildResult[
     const built = await inspectImage(spec.ref);
     const durationMs = Date.now() - started;
     emit({ type: "done", name: spec.name, durationMs, sizeBytes: built?.sizeBytes });
-    results.push({ name: spec.name, ref: spec.ref, action: "built", durationMs, sizeBytes: built?.sizeBytes, inputHash: plan.inputHash });
+    results.push({
+      name: spec.name,
+      ref: spec.ref,
+      action: "built",
+      durationMs,
+      sizeBytes: built?.sizeBytes,
+      inputHash: plan.inputHash,
+    });
   }
   return results;
 }
 
 function labelArgs(spec: ImageSpec, hash: string): string[] {
   return [
-    "--label", `${IMAGE_NAME_LABEL}=${spec.name}`,
-    "--label", `${INPUT_HASH_LABEL}=${hash}`,
-    "--label", `${BUILT_AT_LABEL}=${new Date().toISOString()}`,
+    "--label",
+    `${IMAGE_NAME_LABEL}=${spec.name}`,
+    "--label",
+    `${INPUT_HASH_LABEL}=${hash}`,
+    "--label",
+    `${BUILT_AT_LABEL}=${new Date().toISOString()}`,
   ];
 }
 
@@ -202,12 +232,29 @@ function labelArgs(spec: ImageSpec, hash: string): string[] {
  * `docker build` tags the image only when every instruction succeeded, so an interrupted or
  * failed build never leaves a half-built image under the current reference.
  */
-async function dockerBuild(runner: StepRunner, spec: ImageSpec, hash: string, context: string, buildArgs: string[] = []) {
-  await runner.run("docker build", "docker", ["build", "--rm", "--force-rm", "-t", spec.ref, ...labelArgs(spec, hash), ...buildArgs, context], {
-    env: { ...process.env, DOCKER_BUILDKIT: "0", DOCKER_CLI_HINTS: "false" },
-  });
+async function dockerBuild(
+  runner: StepRunner,
+  spec: ImageSpec,
+  hash: string,
+  context: string,
+  buildArgs: string[] = [],
+) {
+  await runner.run(
+    "docker build",
+    "docker",
+    ["build", "--rm", "--force-rm", "-t", spec.ref, ...labelArgs(spec, hash), ...buildArgs, context],
+    {
+      env: { ...process.env, DOCKER_BUILDKIT: "0", DOCKER_CLI_HINTS: "false" },
+    },
+  );
   // The previous build of this reference is now untagged: remove it so images do not pile up.
-  await runner.run("prune superseded images", "docker", ["image", "prune", "-f", "--filter", `label=${IMAGE_NAME_LABEL}=${spec.name}`]);
+  await runner.run("prune superseded images", "docker", [
+    "image",
+    "prune",
+    "-f",
+    "--filter",
+    `label=${IMAGE_NAME_LABEL}=${spec.name}`,
+  ]);
 }
 
 async function scratchContext(runner: StepRunner, name: string): Promise<string> {
@@ -248,27 +295,49 @@ async function buildGoModule(spec: GoModuleImage, hash: string, runner: StepRunn
   const built = path.join(gobin, path.basename(spec.pkg));
   if (!(await exists(built))) {
     await mkdir(gobin, { recursive: true });
-    await runner.run(`go install ${spec.pkg}@${spec.version}`, "go", ["install", "-trimpath", `-ldflags=${spec.ldflags}`, `${spec.pkg}@${spec.version}`], {
-      env: { ...goEnv(), GOBIN: gobin },
-    });
+    await runner.run(
+      `go install ${spec.pkg}@${spec.version}`,
+      "go",
+      ["install", "-trimpath", `-ldflags=${spec.ldflags}`, `${spec.pkg}@${spec.version}`],
+      {
+        env: { ...goEnv(), GOBIN: gobin },
+      },
+    );
   }
   const context = await scratchContext(runner, spec.name);
   await copyFile(built, path.join(context, spec.binary));
-  await writeFile(path.join(context, "Dockerfile"), scratchDockerfile(spec.binary, spec.expose, spec.entrypoint, spec.cmd));
+  await writeFile(
+    path.join(context, "Dockerfile"),
+    scratchDockerfile(spec.binary, spec.expose, spec.entrypoint, spec.cmd),
+  );
   await dockerBuild(runner, spec, hash, context);
 }
 
 async function buildGoSource(spec: GoSourceImage, hash: string, runner: StepRunner, root: string) {
   const context = await scratchContext(runner, spec.name);
-  await runner.run(`go build ${spec.pkg}`, "go", ["build", "-trimpath", "-ldflags=-s -w", "-o", path.join(context, spec.binary), spec.pkg], {
-    cwd: path.join(root, spec.workspace),
-    env: goEnv(),
-  });
-  await writeFile(path.join(context, "Dockerfile"), scratchDockerfile(spec.binary, spec.expose, [`/${spec.binary}`], []));
+  await runner.run(
+    `go build ${spec.pkg}`,
+    "go",
+    ["build", "-trimpath", "-ldflags=-s -w", "-o", path.join(context, spec.binary), spec.pkg],
+    {
+      cwd: path.join(root, spec.workspace),
+      env: goEnv(),
+    },
+  );
+  await writeFile(
+    path.join(context, "Dockerfile"),
+    scratchDockerfile(spec.binary, spec.expose, [`/${spec.binary}`], []),
+  );
   await dockerBuild(runner, spec, hash, context);
 }
 
-async function buildDebian(spec: DebianRootfsImage, hash: string, runner: StepRunner, root: string, force: boolean) {
+async function buildDebian(
+  spec: DebianRootfsImage,
+  hash: string,
+  runner: StepRunner,
+  root: string,
+  force: boolean,
+) {
   const base = await rootfsRef(spec);
   if (force || !(await inspectImage(base))) {
     if (process.getuid?.() !== 0) {
@@ -280,16 +349,21 @@ async function buildDebian(spec: DebianRootfsImage, hash: string, runner: StepRu
     const dir = path.join(cacheDir(), "rootfs", spec.name);
     await rm(dir, { recursive: true, force: true });
     await mkdir(path.dirname(dir), { recursive: true });
-    await runner.run(
-      `debootstrap ${DEBIAN_SUITE} (${spec.packages.join(", ")})`,
-      "debootstrap",
-      ["--variant=minbase", `--include=${spec.packages.join(",")}`, DEBIAN_SUITE, dir, mirror],
-    );
+    await runner.run(`debootstrap ${DEBIAN_SUITE} (${spec.packages.join(", ")})`, "debootstrap", [
+      "--variant=minbase",
+      `--include=${spec.packages.join(",")}`,
+      DEBIAN_SUITE,
+      dir,
+      mirror,
+    ]);
     await runner.run(
       "trim root filesystem",
       `cd "${dir}" && rm -rf usr/share/doc/* usr/share/man/* usr/share/info/* usr/share/locale/* var/cache/apt/archives/*.deb var/cache/apt/*.bin var/lib/apt/lists/* var/log/* tmp/* && rm -f etc/hostname etc/resolv.conf`,
     );
-    await runner.run(`docker import ${base}`, `set -o pipefail; tar --numeric-owner -C "${dir}" -c . | docker import - "${base}"`);
+    await runner.run(
+      `docker import ${base}`,
+      `set -o pipefail; tar --numeric-owner -C "${dir}" -c . | docker import - "${base}"`,
+    );
     await rm(dir, { recursive: true, force: true });
     // Older root filesystems of this image are superseded.
     await runner.run(
@@ -301,9 +375,14 @@ async function buildDebian(spec: DebianRootfsImage, hash: string, runner: StepRu
   await cp(path.join(root, spec.recipeDir), context, { recursive: true });
   if (spec.prepare === "maven-kafka") {
     await runner.run("mvn dependency:copy-dependencies (Kafka broker jars)", "mvn", [
-      "-q", "-B", "-f", path.join(context, "pom.xml"),
-      "dependency:copy-dependencies", "-DincludeScope=runtime",
-      `-Dkafka.version=${KAFKA_VERSION}`, `-Dslf4j.version=${SLF4J_VERSION}`,
+      "-q",
+      "-B",
+      "-f",
+      path.join(context, "pom.xml"),
+      "dependency:copy-dependencies",
+      "-DincludeScope=runtime",
+      `-Dkafka.version=${KAFKA_VERSION}`,
+      `-Dslf4j.version=${SLF4J_VERSION}`,
       `-DoutputDirectory=${path.join(context, "libs")}`,
     ]);
   }

@@ -31,7 +31,11 @@ export async function listInputFiles(root: string, entries: readonly string[]): 
 }
 
 /** A stable sha256 over named values and the contents of files (names included). */
-export async function hashInputs(values: unknown, root?: string, files: readonly string[] = []): Promise<string> {
+export async function hashInputs(
+  values: unknown,
+  root?: string,
+  files: readonly string[] = [],
+): Promise<string> {
   const h = createHash("sha256");
   h.update(JSON.stringify(values));
   for (const rel of files) {

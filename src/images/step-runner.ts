@@ -49,7 +49,9 @@ export class StepRunner {
     this.onStep(this.image, step);
     const argv = args ?? ["-c", command];
     const bin = args ? command : "bash";
-    this.write(`\n### ${new Date().toISOString()} ${step}\n$ ${args ? [command, ...args].join(" ") : command}\n`);
+    this.write(
+      `\n### ${new Date().toISOString()} ${step}\n$ ${args ? [command, ...args].join(" ") : command}\n`,
+    );
     const started = Date.now();
     const code = await new Promise<number | string>((resolve) => {
       const child = spawn(bin, argv, {
@@ -57,8 +59,8 @@ export class StepRunner {
         env: opts.env ?? process.env,
         stdio: [opts.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
       });
-      child.stdout.on("data", (d: Buffer) => this.write(d));
-      child.stderr.on("data", (d: Buffer) => this.write(d));
+      child.stdout?.on("data", (d: Buffer) => this.write(d));
+      child.stderr?.on("data", (d: Buffer) => this.write(d));
       if (opts.input !== undefined && child.stdin) child.stdin.end(opts.input);
       child.on("error", (err) => resolve(`could not start ${bin}: ${err.message}`));
       child.on("close", (c, signal) => resolve(c ?? `killed by ${signal}`));

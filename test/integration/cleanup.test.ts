@@ -19,11 +19,15 @@ async function resourcesOf(runId: string) {
 
 /** Starts the stand-in run in a child process and resolves when its containers are up. */
 function startChild(runId: string) {
-  const child = spawn(process.execPath, ["--import", "tsx", path.join("test", "support", "start-and-wait.ts")], {
-    cwd: projectRoot(),
-    env: { ...process.env, FAULTLINE_RUN_ID: runId, TESTCONTAINERS_RYUK_DISABLED: "true" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", path.join("test", "support", "start-and-wait.ts")],
+    {
+      cwd: projectRoot(),
+      env: { ...process.env, FAULTLINE_RUN_ID: runId, TESTCONTAINERS_RYUK_DISABLED: "true" },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let out = "";
   child.stdout.on("data", (d: Buffer) => (out += d.toString()));
   child.stderr.on("data", (d: Buffer) => (out += d.toString()));

@@ -27,7 +27,10 @@ const images = [spec("alpha"), spec("beta")];
 async function writeMain(root: string, name: string, text: string) {
   const dir = path.join(root, "ws", name, "cmd", name);
   await mkdir(dir, { recursive: true });
-  await writeFile(path.join(dir, "main.go"), `package main\n\nimport "fmt"\n\nfunc main() { fmt.Println(${JSON.stringify(text)}) }\n`);
+  await writeFile(
+    path.join(dir, "main.go"),
+    `package main\n\nimport "fmt"\n\nfunc main() { fmt.Println(${JSON.stringify(text)}) }\n`,
+  );
 }
 
 describe("image cache: rebuilt only when inputs change", () => {
@@ -60,7 +63,10 @@ describe("image cache: rebuilt only when inputs change", () => {
     ]);
     const idsAfter = await Promise.all(images.map(async (i) => (await inspectImage(i.ref))?.id));
     expect(idsAfter).toEqual(idsBefore);
-    expect((await imageStatuses(undefined, root, images)).map((s) => s.state)).toEqual(["current", "current"]);
+    expect((await imageStatuses(undefined, root, images)).map((s) => s.state)).toEqual([
+      "current",
+      "current",
+    ]);
   });
 
   it("changing one image's input marks only it stale and rebuilds only it, with the new content", async () => {
@@ -84,12 +90,16 @@ describe("image cache: rebuilt only when inputs change", () => {
     await writeFile(path.join(dir, "main.go"), "package main\n\nfunc main() { this is not go }\n");
     const err = await buildImages({ root, images, only: ["alpha"] }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Error);
-    expect((err as Error).message).toMatch(/Image alpha: step "go build \.\/alpha\/cmd\/alpha" failed .*Full log: .*build-alpha\.log/s);
+    expect((err as Error).message).toMatch(
+      /Image alpha: step "go build \.\/alpha\/cmd\/alpha" failed .*Full log: .*build-alpha\.log/s,
+    );
     expect((await inspectImage(images[0]!.ref))?.id).toBe(before);
     expect((await imageStatuses(["alpha"], root, images))[0]?.state).toBe("stale");
   });
 
   it("an unknown image name lists the known ones", async () => {
-    await expect(buildImages({ root, images, only: ["gamma"] })).rejects.toThrow(/Unknown image "gamma"; known images: alpha, beta/);
+    await expect(buildImages({ root, images, only: ["gamma"] })).rejects.toThrow(
+      /Unknown image "gamma"; known images: alpha, beta/,
+    );
   });
 });

@@ -19,7 +19,11 @@ describe("faultline/kafka image (KRaft, single node)", () => {
       .withWaitStrategy(Wait.forLogMessage(/Kafka Server started/))
       .withStartupTimeout(60_000)
       .start();
-    kafka = new Kafka({ clientId: "faultline-test", brokers: [`127.0.0.1:${port}`], logLevel: logLevel.NOTHING });
+    kafka = new Kafka({
+      clientId: "faultline-test",
+      brokers: [`127.0.0.1:${port}`],
+      logLevel: logLevel.NOTHING,
+    });
     admin = kafka.admin();
     await admin.connect();
   });

@@ -7,7 +7,13 @@ import { runToExit } from "../support/run-to-exit.ts";
 
 const READY = /database system is ready to accept connections/;
 
-async function query(container: StartedTestContainer, user: string, password: string, database: string, sql: string) {
+async function query(
+  container: StartedTestContainer,
+  user: string,
+  password: string,
+  database: string,
+  sql: string,
+) {
   const client = new pg.Client({
     host: container.getHost(),
     port: container.getMappedPort(5432),
@@ -38,13 +44,25 @@ describe("faultline/postgres image", () => {
   });
 
   it("accepts a connection and answers a query", async () => {
-    const rows = await query(container, "postgres", "root-pw", "postgres", "select 40 + 2 as answer, version() as v");
+    const rows = await query(
+      container,
+      "postgres",
+      "root-pw",
+      "postgres",
+      "select 40 + 2 as answer, version() as v",
+    );
     expect(rows[0].answer).toBe(42);
     expect(rows[0].v).toMatch(/^PostgreSQL 15\./);
   });
 
   it("creates one database and one owner per service, with their passwords", async () => {
-    const rows = await query(container, "orders", "orders-pw", "orders", "select current_user, current_database()");
+    const rows = await query(
+      container,
+      "orders",
+      "orders-pw",
+      "orders",
+      "select current_user, current_database()",
+    );
     expect(rows[0]).toEqual({ current_user: "orders", current_database: "orders" });
     await query(container, "orders", "orders-pw", "orders", "create table t (id int primary key)");
     const pay = await query(container, "payments", "pay'pw", "payments", "select current_user");
@@ -63,8 +81,12 @@ describe("faultline/postgres image", () => {
   });
 
   it("refuses a wrong password and a user on another service's database", async () => {
-    await expect(query(container, "orders", "wrong", "orders", "select 1")).rejects.toThrow(/password authentication failed/);
-    await expect(query(container, "payments", "pay'pw", "orders", "select * from t")).rejects.toThrow(/permission denied/);
+    await expect(query(container, "orders", "wrong", "orders", "select 1")).rejects.toThrow(
+      /password authentication failed/,
+    );
+    await expect(query(container, "payments", "pay'pw", "orders", "select * from t")).rejects.toThrow(
+      /permission denied/,
+    );
   });
 
   it("fails at start with the reason when PG_DATABASES is malformed", async () => {
@@ -72,5 +94,4 @@ describe("faultline/postgres image", () => {
     expect(run.exitCode).toBe(1);
     expect(run.logs).toMatch(/PG_DATABASES entry 'Orders-DB'.*format name:password/);
   });
-
 });

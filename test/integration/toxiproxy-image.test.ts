@@ -1,6 +1,10 @@
 import type { Latency } from "toxiproxy-node-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ToxiproxyContainer, type CreatedProxy, type StartedToxiproxyContainer } from "../../src/env/toxiproxy-container.ts";
+import {
+  ToxiproxyContainer,
+  type CreatedProxy,
+  type StartedToxiproxyContainer,
+} from "../../src/env/toxiproxy-container.ts";
 
 /** Median wall time of `n` HTTP GETs to url, in ms. */
 async function medianLatency(url: string, n = 7): Promise<number> {
@@ -54,9 +58,17 @@ describe("faultline/toxiproxy image", () => {
   });
 
   it("a disabled proxy refuses connections until it is enabled again", async () => {
-    await proxied.proxy.update({ enabled: false, listen: proxied.proxy.listen, upstream: proxied.proxy.upstream });
+    await proxied.proxy.update({
+      enabled: false,
+      listen: proxied.proxy.listen,
+      upstream: proxied.proxy.upstream,
+    });
     await expect(fetch(url, { signal: AbortSignal.timeout(3000) })).rejects.toThrow();
-    await proxied.proxy.update({ enabled: true, listen: proxied.proxy.listen, upstream: proxied.proxy.upstream });
+    await proxied.proxy.update({
+      enabled: true,
+      listen: proxied.proxy.listen,
+      upstream: proxied.proxy.upstream,
+    });
     expect((await fetch(url)).status).toBe(200);
   });
 });

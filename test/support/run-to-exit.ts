@@ -13,12 +13,14 @@ export async function runToExit(image: string, env: Record<string, string>, time
     await c.start();
     const waited = (await Promise.race([
       c.wait(),
-      new Promise((_, reject) => setTimeout(() => reject(new Error(`${image} still running after ${timeoutMs} ms`)), timeoutMs)),
+      new Promise((_, reject) =>
+        setTimeout(() => reject(new Error(`${image} still running after ${timeoutMs} ms`)), timeoutMs),
+      ),
     ])) as { StatusCode: number };
     const raw = (await c.logs({ stdout: true, stderr: true, follow: false })) as Buffer;
     // Strip Docker's 8-byte stream headers.
     let out = "";
-    for (let i = 0; i + 8 <= raw.length; ) {
+    for (let i = 0; i + 8 <= raw.length;) {
       const len = raw.readUInt32BE(i + 4);
       out += raw.subarray(i + 8, i + 8 + len).toString("utf8");
       i += 8 + len;

@@ -19,7 +19,8 @@ describe("mirrorFromSources", () => {
   });
 
   it("reads one-line sources and skips deb-src and other suites", () => {
-    const text = "deb-src http://a/debian bookworm main\ndeb [arch=amd64] http://b/debian bookworm main contrib\n";
+    const text =
+      "deb-src http://a/debian bookworm main\ndeb [arch=amd64] http://b/debian bookworm main contrib\n";
     expect(mirrorFromSources(text, "bookworm")).toBe("http://b/debian");
   });
 });

@@ -53,25 +53,44 @@ describe("doctor", () => {
 
   it("reports a missing and a stale image, each with its build command", async () => {
     const r = await runDoctor(
-      probes({ imageStatuses: async () => [image("postgres", "stale"), image("kafka", "missing"), image("shop-orders", "unavailable")] }),
+      probes({
+        imageStatuses: async () => [
+          image("postgres", "stale"),
+          image("kafka", "missing"),
+          image("shop-orders", "unavailable"),
+        ],
+      }),
       "/",
     );
     expect(r.ok).toBe(false);
-    expect(r.checks.find((c) => c.name === "image postgres")).toMatchObject({ status: "fail", fix: "faultline images build postgres" });
-    expect(r.checks.find((c) => c.name === "image kafka")).toMatchObject({ status: "fail", fix: "faultline images build kafka" });
+    expect(r.checks.find((c) => c.name === "image postgres")).toMatchObject({
+      status: "fail",
+      fix: "faultline images build postgres",
+    });
+    expect(r.checks.find((c) => c.name === "image kafka")).toMatchObject({
+      status: "fail",
+      fix: "faultline images build kafka",
+    });
     expect(r.checks.find((c) => c.name === "image shop-orders")).toMatchObject({ status: "warn" });
   });
 
   it("reports a missing tool, an old one and a full disk", async () => {
     const r = await runDoctor(
       probes({
-        commandVersion: async (cmd) => (cmd === "go" ? "go version go1.21.0 linux/amd64" : cmd === "mvn" ? undefined : "v20.20.2 17.0 1.0"),
+        commandVersion: async (cmd) =>
+          cmd === "go" ? "go version go1.21.0 linux/amd64" : cmd === "mvn" ? undefined : "v20.20.2 17.0 1.0",
         freeDiskBytes: async () => 1024 ** 3,
       }),
       "/",
     );
-    expect(r.checks.find((c) => c.name === "go")).toMatchObject({ status: "fail", detail: expect.stringContaining("older than 1.23") });
-    expect(r.checks.find((c) => c.name === "maven")).toMatchObject({ status: "fail", fix: "apt-get install maven" });
+    expect(r.checks.find((c) => c.name === "go")).toMatchObject({
+      status: "fail",
+      detail: expect.stringContaining("older than 1.23"),
+    });
+    expect(r.checks.find((c) => c.name === "maven")).toMatchObject({
+      status: "fail",
+      fix: "apt-get install maven",
+    });
     expect(r.checks.find((c) => c.name === "disk")).toMatchObject({ status: "fail" });
     expect(r.ok).toBe(false);
   });
