@@ -15,13 +15,16 @@ export interface RunNetwork {
 }
 
 /** A bridge network labelled with this run (Testcontainers' own networks cannot carry labels). */
-export async function createRunNetwork(prefix = "faultline"): Promise<RunNetwork> {
-  const name = `${prefix}-${Math.random().toString(36).slice(2, 10)}`;
+export async function createRunNetwork(
+  prefix = "faultline",
+  extraLabels: Record<string, string> = {},
+): Promise<RunNetwork> {
+  const name = `${prefix}-${Math.random().toString(36).slice(2, 8)}`;
   const net = await docker().createNetwork({
     Name: name,
     Driver: "bridge",
     CheckDuplicate: true,
-    Labels: runLabels(),
+    Labels: runLabels(extraLabels),
   });
   const remove = async () => {
     try {
