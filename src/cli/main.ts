@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { registerDoctorCommand } from "./doctor.ts";
 import { registerImagesCommand } from "./images.ts";
+import { registerStackCommands } from "./stack.ts";
 
 const program = new Command();
 program
@@ -14,6 +15,7 @@ program
 
 registerImagesCommand(program);
 registerDoctorCommand(program);
+registerStackCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -124,40 +124,49 @@ export function removeRunSync(runId: string): void {
   if (volumes.length) rm(["volume", "rm", "-f", ...volumes]);
 }
 
-let installed = false;
-
 /**
- * Removes this run's containers, networks and volumes on SIGINT, SIGTERM, an uncaught error and
- * at exit. Signals: cleanup first, then exit with 130 / 143 as shells expect.
+ * Removes this run's containers, networks and volumes on SIGINT, SIGTERM and at exit. Signals:
+ * cleanup first, then exit with 130 / 143 as shells expect. Returns a function that disarms the
+ * handlers (for `faultline up`, whose stack outlives the command once it is ready).
  */
 export function installCleanupHandlers(
   runId: string,
   log: (msg: string) => void = (m) => process.stderr.write(`${m}\n`),
-): void {
-  if (installed) return;
-  installed = true;
+): () => void {
+  let armed = true;
   let cleaning: Promise<void> | undefined;
   const cleanup = (why: string) => {
     cleaning ??= (async () => {
       log(`faultline: ${why}: removing this run's containers and networks ...`);
       const r = await removeRun(runId).catch(() => undefined);
-      if (r)
+      if (r) {
         log(
           `faultline: removed ${r.containers.length} container(s), ${r.networks.length} network(s), ${r.volumes.length} volume(s)`,
         );
+      }
     })();
     return cleaning;
   };
-  const onSignal = (signal: NodeJS.Signals, code: number) => {
-    process.once(signal, () => {
-      // A second Ctrl-C while cleaning exits at once; the next run's sweep finishes the job.
+  const handlers: Array<[NodeJS.Signals, () => void]> = [];
+  for (const [signal, code] of [
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+  ] as const) {
+    const h = () => {
+      // A second signal while cleaning exits at once; the next run's sweep finishes the job.
       process.once(signal, () => process.exit(code));
       void cleanup(`${signal} received`).finally(() => process.exit(code));
-    });
+    };
+    process.once(signal, h);
+    handlers.push([signal, h]);
+  }
+  const onExit = () => {
+    if (armed && !cleaning && process.env.FAULTLINE_KEEP_ON_EXIT !== "1") removeRunSync(runId);
   };
-  onSignal("SIGINT", 130);
-  onSignal("SIGTERM", 143);
-  process.once("exit", () => {
-    if (!cleaning && process.env.FAULTLINE_KEEP_ON_EXIT !== "1") removeRunSync(runId);
-  });
+  process.once("exit", onExit);
+  return () => {
+    armed = false;
+    for (const [signal, h] of handlers) process.removeListener(signal, h);
+    process.removeListener("exit", onExit);
+  };
 }

@@ -5,7 +5,13 @@
  */
 import { z } from "zod";
 import { BrokerNotFoundError, BrokerValidationError, type ValidationErrors } from "./broker-errors.ts";
-import type { BrokerStore, PacticipantRow, PactVersionRow, PublicationRow, VersionRow } from "./broker-store.ts";
+import type {
+  BrokerStore,
+  PacticipantRow,
+  PactVersionRow,
+  PublicationRow,
+  VersionRow,
+} from "./broker-store.ts";
 import { decodeMetadata, type BrokerUrls, type PactUrlMetadata } from "./broker-urls.ts";
 import {
   deployedVersionResource,
@@ -20,7 +26,11 @@ import {
   type HalBody,
 } from "./hal-resources.ts";
 import { Matrix, decorateMatrix, parseCanIDeployQuery, parseMatrixQuery } from "./matrix.ts";
-import { PactsForVerification, decorateVerifiablePact, parsePactsForVerificationRequest } from "./pacts-for-verification.ts";
+import {
+  PactsForVerification,
+  decorateVerifiablePact,
+  parsePactsForVerificationRequest,
+} from "./pacts-for-verification.ts";
 import { RouteTable } from "./route-table.ts";
 
 export interface ApiRequest {
@@ -69,7 +79,11 @@ function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
 
 // ------------------------------------------------------------------ schemas
 
-const nonEmpty = (field: string) => z.string({ error: `${field} is missing or not a string` }).trim().min(1, `${field} cannot be blank`);
+const nonEmpty = (field: string) =>
+  z
+    .string({ error: `${field} is missing or not a string` })
+    .trim()
+    .min(1, `${field} cannot be blank`);
 
 const publishSchema = z.object({
   pacticipantName: nonEmpty("pacticipantName"),
@@ -130,24 +144,36 @@ function decodePactContent(
   providerName: string,
 ): Record<string, unknown> {
   const field = `contracts[${index}].content`;
-  if (!/^[A-Za-z0-9+/=\s_-]+$/.test(content)) throw BrokerValidationError.single(field, "is not valid base64");
+  if (!/^[A-Za-z0-9+/=\s_-]+$/.test(content))
+    throw BrokerValidationError.single(field, "is not valid base64");
   let decoded: unknown;
   try {
     decoded = JSON.parse(Buffer.from(content, "base64").toString("utf8"));
   } catch {
-    throw BrokerValidationError.single(field, "is not a base64 encoded JSON pact (the decoded content is not JSON)");
+    throw BrokerValidationError.single(
+      field,
+      "is not a base64 encoded JSON pact (the decoded content is not JSON)",
+    );
   }
   if (decoded === null || typeof decoded !== "object" || Array.isArray(decoded)) {
-    throw BrokerValidationError.single(field, "is not a base64 encoded JSON pact (the decoded content is not a JSON object)");
+    throw BrokerValidationError.single(
+      field,
+      "is not a base64 encoded JSON pact (the decoded content is not a JSON object)",
+    );
   }
   const pact = decoded as Record<string, unknown>;
-  const name = (x: unknown): unknown => (x && typeof x === "object" ? (x as Record<string, unknown>).name : undefined);
+  const name = (x: unknown): unknown =>
+    x && typeof x === "object" ? (x as Record<string, unknown>).name : undefined;
   const reasons: string[] = [];
   if (name(pact.consumer) !== consumerName) {
-    reasons.push(`consumer name in the pact ('${String(name(pact.consumer))}') does not match consumerName '${consumerName}'`);
+    reasons.push(
+      `consumer name in the pact ('${String(name(pact.consumer))}') does not match consumerName '${consumerName}'`,
+    );
   }
   if (name(pact.provider) !== providerName) {
-    reasons.push(`provider name in the pact ('${String(name(pact.provider))}') does not match providerName '${providerName}'`);
+    reasons.push(
+      `provider name in the pact ('${String(name(pact.provider))}') does not match providerName '${providerName}'`,
+    );
   }
   if (!Array.isArray(pact.interactions) && !Array.isArray(pact.messages)) {
     reasons.push("the pact has neither an interactions nor a messages array");
@@ -178,7 +204,9 @@ export class BrokerApi {
 
     r.add("GET", "/pacticipants", (req) => this.listPacticipants(req));
     r.add("POST", "/pacticipants", (req) => this.createPacticipant(req));
-    r.add("GET", "/pacticipants/:name", (req) => ok(pacticipantResource(this.store, req.urls, this.store.getPacticipant(p(req, "name")))));
+    r.add("GET", "/pacticipants/:name", (req) =>
+      ok(pacticipantResource(this.store, req.urls, this.store.getPacticipant(p(req, "name")))),
+    );
     r.add("PATCH", "/pacticipants/:name", (req) => this.updatePacticipant(req, "patch"));
     r.add("PUT", "/pacticipants/:name", (req) => this.updatePacticipant(req, "put"));
 
@@ -195,13 +223,25 @@ export class BrokerApi {
     r.add("DELETE", "/pacticipants/:name/versions/:version/tags/:tag", (req) => this.deleteTag(req));
     r.add("GET", "/pacticipants/:name/branches", (req) => this.listBranches(req));
     r.add("GET", "/pacticipants/:name/branches/:branch", (req) => this.getBranch(req));
-    r.add("GET", "/pacticipants/:name/branches/:branch/versions/:version", (req) => this.getBranchVersion(req));
-    r.add("PUT", "/pacticipants/:name/branches/:branch/versions/:version", (req) => this.putBranchVersion(req));
+    r.add("GET", "/pacticipants/:name/branches/:branch/versions/:version", (req) =>
+      this.getBranchVersion(req),
+    );
+    r.add("PUT", "/pacticipants/:name/branches/:branch/versions/:version", (req) =>
+      this.putBranchVersion(req),
+    );
 
-    r.add("POST", "/pacticipants/:name/versions/:version/deployed-versions/environment/:uuid", (req) => this.recordDeployment(req));
-    r.add("GET", "/pacticipants/:name/versions/:version/deployed-versions/environment/:uuid", (req) => this.listDeployedForVersion(req));
-    r.add("POST", "/pacticipants/:name/versions/:version/released-versions/environment/:uuid", (req) => this.recordRelease(req));
-    r.add("GET", "/pacticipants/:name/versions/:version/released-versions/environment/:uuid", (req) => this.listReleasedForVersion(req));
+    r.add("POST", "/pacticipants/:name/versions/:version/deployed-versions/environment/:uuid", (req) =>
+      this.recordDeployment(req),
+    );
+    r.add("GET", "/pacticipants/:name/versions/:version/deployed-versions/environment/:uuid", (req) =>
+      this.listDeployedForVersion(req),
+    );
+    r.add("POST", "/pacticipants/:name/versions/:version/released-versions/environment/:uuid", (req) =>
+      this.recordRelease(req),
+    );
+    r.add("GET", "/pacticipants/:name/versions/:version/released-versions/environment/:uuid", (req) =>
+      this.listReleasedForVersion(req),
+    );
     r.add("GET", "/deployed-versions/:uuid", (req) => this.getDeployedVersion(req));
     r.add("PATCH", "/deployed-versions/:uuid", (req) => this.patchDeployedVersion(req));
     r.add("GET", "/released-versions/:uuid", (req) => this.getReleasedVersion(req));
@@ -209,33 +249,58 @@ export class BrokerApi {
 
     r.add("GET", "/environments", (req) => this.listEnvironments(req));
     r.add("POST", "/environments", (req) => this.createEnvironment(req));
-    r.add("GET", "/environments/:uuid", (req) => ok(environmentResource(req.urls, this.store.getEnvironmentByUuid(p(req, "uuid")))));
+    r.add("GET", "/environments/:uuid", (req) =>
+      ok(environmentResource(req.urls, this.store.getEnvironmentByUuid(p(req, "uuid")))),
+    );
     r.add("PUT", "/environments/:uuid", (req) => this.updateEnvironment(req));
     r.add("DELETE", "/environments/:uuid", (req) => {
       this.store.deleteEnvironment(p(req, "uuid"));
       return { status: 204 };
     });
-    r.add("GET", "/environments/:uuid/deployed-versions/currently-deployed", (req) => this.currentlyDeployed(req));
-    r.add("GET", "/environments/:uuid/released-versions/currently-supported", (req) => this.currentlySupported(req));
+    r.add("GET", "/environments/:uuid/deployed-versions/currently-deployed", (req) =>
+      this.currentlyDeployed(req),
+    );
+    r.add("GET", "/environments/:uuid/released-versions/currently-supported", (req) =>
+      this.currentlySupported(req),
+    );
 
     r.add("GET", "/pacts/latest", (req) => this.latestPacts(req));
-    r.add("GET", "/pacts/provider/:provider/consumer/:consumer/version/:version", (req) => this.getPactForVersion(req));
+    r.add("GET", "/pacts/provider/:provider/consumer/:consumer/version/:version", (req) =>
+      this.getPactForVersion(req),
+    );
     r.add("PUT", "/pacts/provider/:provider/consumer/:consumer/version/:version", (req) => this.putPact(req));
     r.add("GET", "/pacts/provider/:provider/consumer/:consumer/latest", (req) => this.getLatestPact(req));
-    r.add("GET", "/pacts/provider/:provider/consumer/:consumer/latest/:tag", (req) => this.getLatestPact(req));
-    r.add("GET", "/pacts/provider/:provider/consumer/:consumer/pact-version/:sha", (req) => this.getPactVersion(req));
-    r.add("GET", "/pacts/provider/:provider/consumer/:consumer/pact-version/:sha/metadata/:metadata", (req) => this.getPactVersion(req));
-    r.add("POST", "/pacts/provider/:provider/consumer/:consumer/pact-version/:sha/verification-results", (req) => this.publishVerification(req));
-    r.add("POST", "/pacts/provider/:provider/consumer/:consumer/pact-version/:sha/metadata/:metadata/verification-results", (req) =>
-      this.publishVerification(req),
+    r.add("GET", "/pacts/provider/:provider/consumer/:consumer/latest/:tag", (req) =>
+      this.getLatestPact(req),
     );
-    r.add("GET", "/pacts/provider/:provider/consumer/:consumer/pact-version/:sha/verification-results/:number", (req) =>
-      this.getVerification(req),
+    r.add("GET", "/pacts/provider/:provider/consumer/:consumer/pact-version/:sha", (req) =>
+      this.getPactVersion(req),
+    );
+    r.add("GET", "/pacts/provider/:provider/consumer/:consumer/pact-version/:sha/metadata/:metadata", (req) =>
+      this.getPactVersion(req),
+    );
+    r.add(
+      "POST",
+      "/pacts/provider/:provider/consumer/:consumer/pact-version/:sha/verification-results",
+      (req) => this.publishVerification(req),
+    );
+    r.add(
+      "POST",
+      "/pacts/provider/:provider/consumer/:consumer/pact-version/:sha/metadata/:metadata/verification-results",
+      (req) => this.publishVerification(req),
+    );
+    r.add(
+      "GET",
+      "/pacts/provider/:provider/consumer/:consumer/pact-version/:sha/verification-results/:number",
+      (req) => this.getVerification(req),
     );
     r.add("GET", "/pacts/provider/:provider/for-verification", (req) =>
       ok({
         _links: {
-          self: { href: req.urls.providerPactsForVerification(p(req, "provider")), title: "Pacts to be verified" },
+          self: {
+            href: req.urls.providerPactsForVerification(p(req, "provider")),
+            title: "Pacts to be verified",
+          },
         },
       }),
     );
@@ -243,8 +308,12 @@ export class BrokerApi {
     r.add("GET", "/pacts/provider/:provider/latest", (req) => this.latestProviderPacts(req));
     r.add("GET", "/pacts/provider/:provider/latest/:tag", (req) => this.latestProviderPacts(req));
 
-    r.add("GET", "/matrix", (req) => ok(decorateMatrix(this.matrix.run(parseMatrixQuery(req.query)), req.urls, this.store)));
-    r.add("GET", "/can-i-deploy", (req) => ok(decorateMatrix(this.matrix.run(parseCanIDeployQuery(req.query)), req.urls, this.store)));
+    r.add("GET", "/matrix", (req) =>
+      ok(decorateMatrix(this.matrix.run(parseMatrixQuery(req.query)), req.urls, this.store)),
+    );
+    r.add("GET", "/can-i-deploy", (req) =>
+      ok(decorateMatrix(this.matrix.run(parseCanIDeployQuery(req.query)), req.urls, this.store)),
+    );
   }
 
   // ---------------------------------------------------------------- publishing
@@ -293,33 +362,65 @@ export class BrokerApi {
         });
         const pactUrl = urls.pactForConsumerVersion(provider.name, consumer.name, version.number);
         if (result.created) {
-          notices.push({ type: "success", text: `Pact successfully published for ${consumer.name} version ${version.number} and provider ${provider.name}.` });
+          notices.push({
+            type: "success",
+            text: `Pact successfully published for ${consumer.name} version ${version.number} and provider ${provider.name}.`,
+          });
         } else if (result.contentChanged) {
           notices.push({
             type: "warning",
             text: `Pact with changed content published over existing content for ${consumer.name} version ${version.number} and provider ${provider.name}. This is not recommended in normal circumstances and may indicate that you have not configured your Pact pipeline correctly.`,
           });
         } else {
-          notices.push({ type: "success", text: `Pact with same content published over existing content for ${consumer.name} version ${version.number} and provider ${provider.name}.` });
+          notices.push({
+            type: "success",
+            text: `Pact with same content published over existing content for ${consumer.name} version ${version.number} and provider ${provider.name}.`,
+          });
         }
         notices.push({ type: "info", text: `  View the published pact at ${pactUrl}` });
-        contractLinks.push({ href: pactUrl, name: `Pact between ${consumer.name} (${version.number}) and ${provider.name}`, title: "Pact" });
+        contractLinks.push({
+          href: pactUrl,
+          name: `Pact between ${consumer.name} (${version.number}) and ${provider.name}`,
+          title: "Pact",
+        });
       }
-      const tagLinks = (body.tags ?? []).map((t) => ({ href: urls.tag(consumer.name, version.number, t), name: t, title: "Tag" }));
+      const tagLinks = (body.tags ?? []).map((t) => ({
+        href: urls.tag(consumer.name, version.number, t),
+        name: t,
+        title: "Tag",
+      }));
       const responseBody = {
         notices,
-        logs: notices.map((n) => ({ level: n.type === "warning" ? "warn" : "info", message: n.text, deprecationWarning: "Replaced by notices" })),
+        logs: notices.map((n) => ({
+          level: n.type === "warning" ? "warn" : "info",
+          message: n.text,
+          deprecationWarning: "Replaced by notices",
+        })),
         _embedded: {
           pacticipant: { name: consumer.name, _links: { self: { href: urls.pacticipant(consumer.name) } } },
           version: {
             number: version.number,
             buildUrl: version.build_url,
-            _links: { self: { href: urls.version(consumer.name, version.number), name: version.number, title: "Version" } },
+            _links: {
+              self: {
+                href: urls.version(consumer.name, version.number),
+                name: version.number,
+                title: "Version",
+              },
+            },
           },
         },
         _links: {
-          "pb:pacticipant": { href: urls.pacticipant(consumer.name), name: consumer.name, title: "Pacticipant" },
-          "pb:pacticipant-version": { href: urls.version(consumer.name, version.number), name: version.number, title: "Pacticipant version" },
+          "pb:pacticipant": {
+            href: urls.pacticipant(consumer.name),
+            name: consumer.name,
+            title: "Pacticipant",
+          },
+          "pb:pacticipant-version": {
+            href: urls.version(consumer.name, version.number),
+            name: version.number,
+            title: "Pacticipant version",
+          },
           "pb:pacticipant-version-tags": tagLinks,
           "pb:contracts": contractLinks,
         },
@@ -333,7 +434,12 @@ export class BrokerApi {
     const consumerName = p(req, "consumer");
     const providerName = p(req, "provider");
     const number = p(req, "version");
-    if (req.body === undefined || req.body === null || typeof req.body !== "object" || Array.isArray(req.body)) {
+    if (
+      req.body === undefined ||
+      req.body === null ||
+      typeof req.body !== "object" ||
+      Array.isArray(req.body)
+    ) {
       throw BrokerValidationError.single("body", "the request body must be a JSON pact");
     }
     const encoded = Buffer.from(JSON.stringify(req.body), "utf8").toString("base64");
@@ -343,7 +449,14 @@ export class BrokerApi {
       const provider = this.store.ensurePacticipant(providerName);
       const version = this.store.ensureVersion(consumer.id, number);
       const result = this.store.publishPact({ consumerVersion: version, provider, content, merge: false });
-      const body = this.pactBody(req.urls, consumer, provider, version, result.publication, result.pactVersion);
+      const body = this.pactBody(
+        req.urls,
+        consumer,
+        provider,
+        version,
+        result.publication,
+        result.pactVersion,
+      );
       return { status: result.created ? 201 : 200, body };
     });
   }
@@ -353,6 +466,8 @@ export class BrokerApi {
   private listPacticipants(req: ApiRequest): ApiResponse {
     const list = this.store.listPacticipants().map((pc) => pacticipantResource(this.store, req.urls, pc));
     return ok({
+      // Top-level `pacticipants` is what `pact broker list-pacticipants` reads (the Pact Broker keeps it too).
+      pacticipants: list,
       _embedded: { pacticipants: list },
       _links: {
         self: { href: req.urls.pacticipants(), title: "Pacticipants" },
@@ -377,11 +492,18 @@ export class BrokerApi {
     const name = p(req, "name");
     const body = parseBody(pacticipantSchema, req.body);
     if (body.name !== undefined && body.name !== name) {
-      throw BrokerValidationError.single("name", `name in the body ('${body.name}') does not match the name in the path ('${name}')`);
+      throw BrokerValidationError.single(
+        "name",
+        `name in the body ('${body.name}') does not match the name in the path ('${name}')`,
+      );
     }
     const fields =
       mode === "put"
-        ? { displayName: body.displayName ?? null, mainBranch: body.mainBranch ?? null, repositoryUrl: body.repositoryUrl ?? null }
+        ? {
+            displayName: body.displayName ?? null,
+            mainBranch: body.mainBranch ?? null,
+            repositoryUrl: body.repositoryUrl ?? null,
+          }
         : { displayName: body.displayName, mainBranch: body.mainBranch, repositoryUrl: body.repositoryUrl };
     const { pacticipant, created: wasCreated } = this.store.upsertPacticipant(name, fields);
     const resource = pacticipantResource(this.store, req.urls, pacticipant);
@@ -395,12 +517,22 @@ export class BrokerApi {
     const versions = this.store.listVersions(pc.id).map((v) => versionResource(this.store, req.urls, pc, v));
     return ok({
       _embedded: { versions },
-      _links: { self: { href: req.urls.versions(pc.name), title: "Versions" }, "pb:pacticipant": { href: req.urls.pacticipant(pc.name), name: pc.name } },
+      _links: {
+        self: { href: req.urls.versions(pc.name), title: "Versions" },
+        "pb:pacticipant": { href: req.urls.pacticipant(pc.name), name: pc.name },
+      },
     });
   }
 
   private putVersion(req: ApiRequest): ApiResponse {
-    const body = parseBody(z.object({ buildUrl: z.string().optional(), branch: z.string().min(1).optional(), tags: z.array(z.object({ name: z.string().min(1) })).optional() }), req.body ?? {});
+    const body = parseBody(
+      z.object({
+        buildUrl: z.string().optional(),
+        branch: z.string().min(1).optional(),
+        tags: z.array(z.object({ name: z.string().min(1) })).optional(),
+      }),
+      req.body ?? {},
+    );
     return this.store.write(() => {
       const pc = this.store.ensurePacticipant(p(req, "name"));
       const existing = this.store.findVersion(pc.id, p(req, "version"));
@@ -416,7 +548,10 @@ export class BrokerApi {
     const pc = this.store.getPacticipant(p(req, "name"));
     const tag = req.params.tag;
     const v = this.store.latestVersion(pc.id, tag === undefined ? {} : { tag });
-    if (!v) throw new BrokerNotFoundError(`No ${tag === undefined ? "" : `'${tag}' tagged `}version of ${pc.name} found`);
+    if (!v)
+      throw new BrokerNotFoundError(
+        `No ${tag === undefined ? "" : `'${tag}' tagged `}version of ${pc.name} found`,
+      );
     return ok(versionResource(this.store, req.urls, pc, v));
   }
 
@@ -456,7 +591,8 @@ export class BrokerApi {
   private deleteTag(req: ApiRequest): ApiResponse {
     const pc = this.store.getPacticipant(p(req, "name"));
     const v = this.store.getVersion(pc, p(req, "version"));
-    if (!this.store.deleteTag(v.id, p(req, "tag"))) throw new BrokerNotFoundError(`No tag '${p(req, "tag")}' on version ${v.number} of ${pc.name}`);
+    if (!this.store.deleteTag(v.id, p(req, "tag")))
+      throw new BrokerNotFoundError(`No tag '${p(req, "tag")}' on version ${v.number} of ${pc.name}`);
     return { status: 204 };
   }
 
@@ -467,7 +603,10 @@ export class BrokerApi {
       createdAt: b.created_at,
       _links: { self: { href: req.urls.branch(pc.name, b.name), title: "Branch", name: b.name } },
     }));
-    return ok({ _embedded: { branches }, _links: { self: { href: req.urls.branches(pc.name), title: "Branches" } } });
+    return ok({
+      _embedded: { branches },
+      _links: { self: { href: req.urls.branches(pc.name), title: "Branches" } },
+    });
   }
 
   private getBranch(req: ApiRequest): ApiResponse {
@@ -492,7 +631,11 @@ export class BrokerApi {
       latest: this.store.latestVersion(pc.id, { branch })?.id === v.id,
       _embedded: { version: embeddedVersion(req.urls, pc, v) },
       _links: {
-        self: { href: req.urls.branchVersion(pc.name, branch, v.number), title: "Branch version", name: branch },
+        self: {
+          href: req.urls.branchVersion(pc.name, branch, v.number),
+          title: "Branch version",
+          name: branch,
+        },
         "pb:branch": { href: req.urls.branch(pc.name, branch), title: "Branch", name: branch },
         "pb:version": { href: req.urls.version(pc.name, v.number), title: "Version", name: v.number },
       },
@@ -503,7 +646,9 @@ export class BrokerApi {
     const pc = this.store.getPacticipant(p(req, "name"));
     const v = this.store.getVersion(pc, p(req, "version"));
     if (!this.store.branchesOfVersion(v.id).includes(p(req, "branch"))) {
-      throw new BrokerNotFoundError(`Version ${v.number} of ${pc.name} is not on branch '${p(req, "branch")}'`);
+      throw new BrokerNotFoundError(
+        `Version ${v.number} of ${pc.name} is not on branch '${p(req, "branch")}'`,
+      );
     }
     return ok(this.branchVersionBody(req, pc, p(req, "branch"), v));
   }
@@ -520,7 +665,12 @@ export class BrokerApi {
 
   // ---------------------------------------------------------------- deployments, releases, environments
 
-  private versionAndEnvironment(req: ApiRequest): { pc: PacticipantRow; v: VersionRow; envId: number; envName: string } {
+  private versionAndEnvironment(req: ApiRequest): {
+    pc: PacticipantRow;
+    v: VersionRow;
+    envId: number;
+    envName: string;
+  } {
     const pc = this.store.getPacticipant(p(req, "name"));
     const v = this.store.getVersion(pc, p(req, "version"));
     const env = this.store.getEnvironmentByUuid(p(req, "uuid"));
@@ -529,7 +679,10 @@ export class BrokerApi {
 
   private recordDeployment(req: ApiRequest): ApiResponse {
     const body = parseBody(
-      z.object({ applicationInstance: z.string().nullable().optional(), target: z.string().nullable().optional() }),
+      z.object({
+        applicationInstance: z.string().nullable().optional(),
+        target: z.string().nullable().optional(),
+      }),
       req.body ?? {},
     );
     const { v, envId } = this.versionAndEnvironment(req);
@@ -539,8 +692,13 @@ export class BrokerApi {
 
   private listDeployedForVersion(req: ApiRequest): ApiResponse {
     const { v, envId } = this.versionAndEnvironment(req);
-    const list = this.store.deployedVersionsOf(v.id, envId).map((d) => deployedVersionResource(this.store, req.urls, d));
-    return ok({ _embedded: { deployedVersions: list }, _links: { self: { href: req.urls.recordDeployment(p(req, "name"), v.number, p(req, "uuid")) } } });
+    const list = this.store
+      .deployedVersionsOf(v.id, envId)
+      .map((d) => deployedVersionResource(this.store, req.urls, d));
+    return ok({
+      _embedded: { deployedVersions: list },
+      _links: { self: { href: req.urls.recordDeployment(p(req, "name"), v.number, p(req, "uuid")) } },
+    });
   }
 
   private recordRelease(req: ApiRequest): ApiResponse {
@@ -551,8 +709,13 @@ export class BrokerApi {
 
   private listReleasedForVersion(req: ApiRequest): ApiResponse {
     const { v, envId } = this.versionAndEnvironment(req);
-    const list = this.store.releasedVersionsOf(v.id, envId).map((x) => releasedVersionResource(this.store, req.urls, x));
-    return ok({ _embedded: { releasedVersions: list }, _links: { self: { href: req.urls.recordRelease(p(req, "name"), v.number, p(req, "uuid")) } } });
+    const list = this.store
+      .releasedVersionsOf(v.id, envId)
+      .map((x) => releasedVersionResource(this.store, req.urls, x));
+    return ok({
+      _embedded: { releasedVersions: list },
+      _links: { self: { href: req.urls.recordRelease(p(req, "name"), v.number, p(req, "uuid")) } },
+    });
   }
 
   private getDeployedVersion(req: ApiRequest): ApiResponse {
@@ -562,7 +725,12 @@ export class BrokerApi {
   }
 
   private patchDeployedVersion(req: ApiRequest): ApiResponse {
-    const body = parseBody(z.object({ currentlyDeployed: z.literal(false, { error: "currentlyDeployed can only be set to false" }) }), req.body);
+    const body = parseBody(
+      z.object({
+        currentlyDeployed: z.literal(false, { error: "currentlyDeployed can only be set to false" }),
+      }),
+      req.body,
+    );
     void body;
     return ok(deployedVersionResource(this.store, req.urls, this.store.markUndeployed(p(req, "uuid"))));
   }
@@ -574,7 +742,12 @@ export class BrokerApi {
   }
 
   private patchReleasedVersion(req: ApiRequest): ApiResponse {
-    const body = parseBody(z.object({ currentlySupported: z.literal(false, { error: "currentlySupported can only be set to false" }) }), req.body);
+    const body = parseBody(
+      z.object({
+        currentlySupported: z.literal(false, { error: "currentlySupported can only be set to false" }),
+      }),
+      req.body,
+    );
     void body;
     return ok(releasedVersionResource(this.store, req.urls, this.store.markSupportEnded(p(req, "uuid"))));
   }
@@ -585,7 +758,10 @@ export class BrokerApi {
       .listEnvironments()
       .filter((e) => name === null || e.name === name)
       .map((e) => environmentResource(req.urls, e));
-    return ok({ _embedded: { environments: list }, _links: { self: { href: req.urls.environments(), title: "Environments" } } });
+    return ok({
+      _embedded: { environments: list },
+      _links: { self: { href: req.urls.environments(), title: "Environments" } },
+    });
   }
 
   private createEnvironment(req: ApiRequest): ApiResponse {
@@ -613,7 +789,12 @@ export class BrokerApi {
       .map((d) => deployedVersionResource(this.store, req.urls, d));
     return ok({
       _embedded: { deployedVersions: list },
-      _links: { self: { href: `${req.urls.environment(env.uuid)}/deployed-versions/currently-deployed`, title: "Currently deployed versions" } },
+      _links: {
+        self: {
+          href: `${req.urls.environment(env.uuid)}/deployed-versions/currently-deployed`,
+          title: "Currently deployed versions",
+        },
+      },
     });
   }
 
@@ -627,7 +808,12 @@ export class BrokerApi {
       .map((r) => releasedVersionResource(this.store, req.urls, r));
     return ok({
       _embedded: { releasedVersions: list },
-      _links: { self: { href: `${req.urls.environment(env.uuid)}/released-versions/currently-supported`, title: "Currently supported released versions" } },
+      _links: {
+        self: {
+          href: `${req.urls.environment(env.uuid)}/released-versions/currently-supported`,
+          title: "Currently supported released versions",
+        },
+      },
     });
   }
 
@@ -651,7 +837,12 @@ export class BrokerApi {
       publication,
       pactVersion,
       selfHref ?? urls.pactForConsumerVersion(provider.name, consumer.name, version.number),
-      urls.publishVerificationResults(provider.name, consumer.name, pactVersion.sha, metadata ?? { cv: [version.number] }),
+      urls.publishVerificationResults(
+        provider.name,
+        consumer.name,
+        pactVersion.sha,
+        metadata ?? { cv: [version.number] },
+      ),
     );
   }
 
@@ -660,8 +851,20 @@ export class BrokerApi {
     const provider = this.store.getPacticipant(p(req, "provider"));
     const version = this.store.getVersion(consumer, p(req, "version"));
     const pub = this.store.latestPublication(version.id, provider.id);
-    if (!pub) throw new BrokerNotFoundError(`No pact between ${consumer.name} version ${version.number} and ${provider.name} found`);
-    return ok(this.pactBody(req.urls, consumer, provider, version, pub, this.store.pactVersionById(pub.pact_version_id)));
+    if (!pub)
+      throw new BrokerNotFoundError(
+        `No pact between ${consumer.name} version ${version.number} and ${provider.name} found`,
+      );
+    return ok(
+      this.pactBody(
+        req.urls,
+        consumer,
+        provider,
+        version,
+        pub,
+        this.store.pactVersionById(pub.pact_version_id),
+      ),
+    );
   }
 
   private getLatestPact(req: ApiRequest): ApiResponse {
@@ -671,9 +874,21 @@ export class BrokerApi {
     const pub = this.store
       .publications({ providerId: provider.id, consumerId: consumer.id })
       .find((x) => tag === undefined || x.tags.includes(tag));
-    if (!pub) throw new BrokerNotFoundError(`No ${tag ? `'${tag}' tagged ` : ""}pact between ${consumer.name} and ${provider.name} found`);
+    if (!pub)
+      throw new BrokerNotFoundError(
+        `No ${tag ? `'${tag}' tagged ` : ""}pact between ${consumer.name} and ${provider.name} found`,
+      );
     return ok(
-      this.pactBody(req.urls, consumer, provider, pub.consumerVersion, pub.publication, this.store.pactVersionById(pub.pactVersion.id), undefined, req.urls.latestPact(provider.name, consumer.name, tag)),
+      this.pactBody(
+        req.urls,
+        consumer,
+        provider,
+        pub.consumerVersion,
+        pub.publication,
+        this.store.pactVersionById(pub.pactVersion.id),
+        undefined,
+        req.urls.latestPact(provider.name, consumer.name, tag),
+      ),
     );
   }
 
@@ -681,16 +896,35 @@ export class BrokerApi {
     const consumer = this.store.getPacticipant(p(req, "consumer"));
     const provider = this.store.getPacticipant(p(req, "provider"));
     const pv = this.store.findPactVersion(consumer.id, provider.id, p(req, "sha"));
-    if (!pv) throw new BrokerNotFoundError(`No pact version ${p(req, "sha")} between ${consumer.name} and ${provider.name} found`);
+    if (!pv)
+      throw new BrokerNotFoundError(
+        `No pact version ${p(req, "sha")} between ${consumer.name} and ${provider.name} found`,
+      );
     const metadata = req.params.metadata === undefined ? undefined : decodeMetadata(req.params.metadata);
-    const pubs = this.store.publications({ providerId: provider.id, consumerId: consumer.id }).filter((x) => x.pactVersion.id === pv.id);
-    const pub =
-      pubs.find((x) => metadata?.cv.includes(x.consumerVersion.number)) ?? pubs[0];
-    if (!pub) throw new BrokerNotFoundError(`Pact version ${pv.sha} between ${consumer.name} and ${provider.name} is not published by any consumer version`);
-    const self = req.params.metadata === undefined
-      ? req.urls.pactVersion(provider.name, consumer.name, pv.sha)
-      : `${req.urls.pactVersion(provider.name, consumer.name, pv.sha)}/metadata/${req.params.metadata}`;
-    return ok(this.pactBody(req.urls, consumer, provider, pub.consumerVersion, pub.publication, pv, metadata ?? { cv: [pub.consumerVersion.number] }, self));
+    const pubs = this.store
+      .publications({ providerId: provider.id, consumerId: consumer.id })
+      .filter((x) => x.pactVersion.id === pv.id);
+    const pub = pubs.find((x) => metadata?.cv.includes(x.consumerVersion.number)) ?? pubs[0];
+    if (!pub)
+      throw new BrokerNotFoundError(
+        `Pact version ${pv.sha} between ${consumer.name} and ${provider.name} is not published by any consumer version`,
+      );
+    const self =
+      req.params.metadata === undefined
+        ? req.urls.pactVersion(provider.name, consumer.name, pv.sha)
+        : `${req.urls.pactVersion(provider.name, consumer.name, pv.sha)}/metadata/${req.params.metadata}`;
+    return ok(
+      this.pactBody(
+        req.urls,
+        consumer,
+        provider,
+        pub.consumerVersion,
+        pub.publication,
+        pv,
+        metadata ?? { cv: [pub.consumerVersion.number] },
+        self,
+      ),
+    );
   }
 
   private latestPacts(req: ApiRequest): ApiResponse {
@@ -711,12 +945,21 @@ export class BrokerApi {
             _links: { self: { href: req.urls.pacticipant(x.consumer.name) } },
             _embedded: { version: { number: x.consumerVersion.number } },
           },
-          provider: { name: x.provider.name, _links: { self: { href: req.urls.pacticipant(x.provider.name) } } },
+          provider: {
+            name: x.provider.name,
+            _links: { self: { href: req.urls.pacticipant(x.provider.name) } },
+          },
         },
         _links: {
           self: [
             { href: req.urls.latestPact(x.provider.name, x.consumer.name) },
-            { href: req.urls.pactForConsumerVersion(x.provider.name, x.consumer.name, x.consumerVersion.number) },
+            {
+              href: req.urls.pactForConsumerVersion(
+                x.provider.name,
+                x.consumer.name,
+                x.consumerVersion.number,
+              ),
+            },
           ],
         },
       }));
@@ -729,7 +972,10 @@ export class BrokerApi {
     const seen = new Set<number>();
     const links = this.store
       .publications({ providerId: provider.id })
-      .filter((x) => (tag === undefined || x.tags.includes(tag)) && !seen.has(x.consumer.id) && seen.add(x.consumer.id))
+      .filter(
+        (x) =>
+          (tag === undefined || x.tags.includes(tag)) && !seen.has(x.consumer.id) && seen.add(x.consumer.id),
+      )
       .map((x) => ({
         href: req.urls.pactForConsumerVersion(provider.name, x.consumer.name, x.consumerVersion.number),
         title: `Pact between ${x.consumer.name} (${x.consumerVersion.number}) and ${provider.name}`,
@@ -737,7 +983,9 @@ export class BrokerApi {
       }));
     return ok({
       _links: {
-        self: { href: `${req.urls.base}/pacts/provider/${encodeURIComponent(provider.name)}/latest${tag ? `/${encodeURIComponent(tag)}` : ""}` },
+        self: {
+          href: `${req.urls.base}/pacts/provider/${encodeURIComponent(provider.name)}/latest${tag ? `/${encodeURIComponent(tag)}` : ""}`,
+        },
         provider: { href: req.urls.pacticipant(provider.name), title: provider.name },
         "pb:pacts": links,
         pacts: links,
@@ -752,7 +1000,9 @@ export class BrokerApi {
     const providerName = provider?.name ?? p(req, "provider");
     return ok({
       _embedded: { pacts: pacts.map((x) => decorateVerifiablePact(x, req.urls, providerName, request)) },
-      _links: { self: { href: req.urls.providerPactsForVerification(providerName), title: "Pacts to be verified" } },
+      _links: {
+        self: { href: req.urls.providerPactsForVerification(providerName), title: "Pacts to be verified" },
+      },
     });
   }
 
@@ -763,10 +1013,17 @@ export class BrokerApi {
     const consumer = this.store.getPacticipant(p(req, "consumer"));
     const provider = this.store.getPacticipant(p(req, "provider"));
     const pv = this.store.findPactVersion(consumer.id, provider.id, p(req, "sha"));
-    if (!pv) throw new BrokerNotFoundError(`No pact version ${p(req, "sha")} between ${consumer.name} and ${provider.name} found`);
+    if (!pv)
+      throw new BrokerNotFoundError(
+        `No pact version ${p(req, "sha")} between ${consumer.name} and ${provider.name} found`,
+      );
     const metadata = req.params.metadata === undefined ? undefined : decodeMetadata(req.params.metadata);
     return this.store.write(() => {
-      const providerVersion = this.store.ensureVersion(provider.id, body.providerApplicationVersion, body.buildUrl);
+      const providerVersion = this.store.ensureVersion(
+        provider.id,
+        body.providerApplicationVersion,
+        body.buildUrl,
+      );
       const v = this.store.createVerification({
         pactVersionId: pv.id,
         providerVersionId: providerVersion.id,
@@ -779,7 +1036,10 @@ export class BrokerApi {
         consumerVersionNumbers: metadata?.cv ?? [],
       });
       const resource = verificationResource(req.urls, consumer, provider, pv, providerVersion, v);
-      return created(resource, resource._links.self && !Array.isArray(resource._links.self) ? resource._links.self.href : undefined);
+      return created(
+        resource,
+        resource._links.self && !Array.isArray(resource._links.self) ? resource._links.self.href : undefined,
+      );
     });
   }
 
@@ -789,8 +1049,19 @@ export class BrokerApi {
     const pv = this.store.findPactVersion(consumer.id, provider.id, p(req, "sha"));
     const number = Number(p(req, "number"));
     const v = pv && Number.isInteger(number) ? this.store.findVerification(pv.id, number) : undefined;
-    if (!pv || !v) throw new BrokerNotFoundError(`No verification result ${p(req, "number")} for pact version ${p(req, "sha")} found`);
-    return ok(verificationResource(req.urls, consumer, provider, pv, this.store.versionById(v.provider_version_id), v));
+    if (!pv || !v)
+      throw new BrokerNotFoundError(
+        `No verification result ${p(req, "number")} for pact version ${p(req, "sha")} found`,
+      );
+    return ok(
+      verificationResource(
+        req.urls,
+        consumer,
+        provider,
+        pv,
+        this.store.versionById(v.provider_version_id),
+        v,
+      ),
+    );
   }
 }
-

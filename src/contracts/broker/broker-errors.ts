@@ -62,7 +62,9 @@ export class BrokerConflictError extends BrokerError {
 /** 401: credentials are missing or wrong. Never carries the expected credentials. */
 export class BrokerUnauthorizedError extends BrokerError {
   readonly status = 401;
-  constructor(message = "Authentication required: send 'Authorization: Bearer <token>' or basic credentials") {
+  constructor(
+    message = "Authentication required: send 'Authorization: Bearer <token>' or basic credentials",
+  ) {
     super(message);
     this.name = "BrokerUnauthorizedError";
   }

@@ -71,14 +71,21 @@ export function renderBrokerPage(store: BrokerStore, urls: BrokerUrls): string {
       const v = store.versionById(r.version_id);
       return `${store.pacticipantById(v.pacticipant_id).name} ${v.number}`;
     });
-    return [esc(e.name), e.production ? "yes" : "no", esc(deployed.join(", ") || "—"), esc(released.join(", ") || "—")];
+    return [
+      esc(e.name),
+      e.production ? "yes" : "no",
+      esc(deployed.join(", ") || "—"),
+      esc(released.join(", ") || "—"),
+    ];
   });
 
   const matrixRows: string[][] = [];
   for (const pub of publications) {
     const list = verifications.get(pub.pactVersion.id) ?? [];
     const seen = new Set<number>();
-    const perProviderVersion = list.filter((v) => !seen.has(v.providerVersion.id) && seen.add(v.providerVersion.id));
+    const perProviderVersion = list.filter(
+      (v) => !seen.has(v.providerVersion.id) && seen.add(v.providerVersion.id),
+    );
     const cells = (v: VerificationView | undefined): string[] => [
       esc(pub.consumer.name),
       esc(pub.consumerVersion.number),

@@ -259,7 +259,10 @@ export function pactContentSha(content: Record<string, unknown>): string {
 }
 
 /** Merge two pacts' interactions: same description + provider states replaces, others are added. */
-function mergePactContent(previous: Record<string, unknown>, next: Record<string, unknown>): Record<string, unknown> {
+function mergePactContent(
+  previous: Record<string, unknown>,
+  next: Record<string, unknown>,
+): Record<string, unknown> {
   const key = (i: unknown): string => {
     const o = (i ?? {}) as Record<string, unknown>;
     return canonical({ d: o.description, s: o.providerState, ss: o.providerStates, t: o.type });
@@ -337,7 +340,8 @@ export class BrokerStore {
   // ---------------------------------------------------------------- pacticipants
 
   findPacticipant(name: string): PacticipantRow | undefined {
-    return this.db.prepare("SELECT * FROM pacticipants WHERE name = ?").get(name) as PacticipantRow | undefined;
+    return this.db.prepare("SELECT * FROM pacticipants WHERE name = ?").get(name) as
+      PacticipantRow | undefined;
   }
 
   getPacticipant(name: string): PacticipantRow {
@@ -370,7 +374,14 @@ export class BrokerStore {
           `INSERT INTO pacticipants (name, display_name, main_branch, repository_url, created_at, updated_at)
            VALUES (?, ?, ?, ?, ?, ?)`,
         )
-        .run(input.name, input.displayName ?? null, input.mainBranch ?? null, input.repositoryUrl ?? null, t, t);
+        .run(
+          input.name,
+          input.displayName ?? null,
+          input.mainBranch ?? null,
+          input.repositoryUrl ?? null,
+          t,
+          t,
+        );
       return this.pacticipantById(Number(info.lastInsertRowid));
     });
   }
@@ -406,14 +417,15 @@ export class BrokerStore {
   // ---------------------------------------------------------------- versions, branches, tags
 
   findVersion(pacticipantId: number, number: string): VersionRow | undefined {
-    return this.db.prepare("SELECT * FROM versions WHERE pacticipant_id = ? AND number = ?").get(pacticipantId, number) as
-      | VersionRow
-      | undefined;
+    return this.db
+      .prepare("SELECT * FROM versions WHERE pacticipant_id = ? AND number = ?")
+      .get(pacticipantId, number) as VersionRow | undefined;
   }
 
   getVersion(pacticipant: PacticipantRow, number: string): VersionRow {
     const v = this.findVersion(pacticipant.id, number);
-    if (!v) throw new BrokerNotFoundError(`No version '${number}' of pacticipant '${pacticipant.name}' found`);
+    if (!v)
+      throw new BrokerNotFoundError(`No version '${number}' of pacticipant '${pacticipant.name}' found`);
     return v;
   }
 
@@ -439,10 +451,15 @@ export class BrokerStore {
   }
 
   listVersions(pacticipantId: number): VersionRow[] {
-    return this.db.prepare("SELECT * FROM versions WHERE pacticipant_id = ? ORDER BY id DESC").all(pacticipantId) as VersionRow[];
+    return this.db
+      .prepare("SELECT * FROM versions WHERE pacticipant_id = ? ORDER BY id DESC")
+      .all(pacticipantId) as VersionRow[];
   }
 
-  latestVersion(pacticipantId: number, filter: { tag?: string; branch?: string } = {}): VersionRow | undefined {
+  latestVersion(
+    pacticipantId: number,
+    filter: { tag?: string; branch?: string } = {},
+  ): VersionRow | undefined {
     if (filter.tag !== undefined) {
       return this.db
         .prepare(
@@ -460,9 +477,9 @@ export class BrokerStore {
         )
         .get(pacticipantId, filter.branch) as VersionRow | undefined;
     }
-    return this.db.prepare("SELECT * FROM versions WHERE pacticipant_id = ? ORDER BY id DESC LIMIT 1").get(pacticipantId) as
-      | VersionRow
-      | undefined;
+    return this.db
+      .prepare("SELECT * FROM versions WHERE pacticipant_id = ? ORDER BY id DESC LIMIT 1")
+      .get(pacticipantId) as VersionRow | undefined;
   }
 
   versionsWithTag(pacticipantId: number, tag: string): VersionRow[] {
@@ -485,13 +502,15 @@ export class BrokerStore {
   }
 
   findBranch(pacticipantId: number, name: string): BranchRow | undefined {
-    return this.db.prepare("SELECT * FROM branches WHERE pacticipant_id = ? AND name = ?").get(pacticipantId, name) as
-      | BranchRow
-      | undefined;
+    return this.db
+      .prepare("SELECT * FROM branches WHERE pacticipant_id = ? AND name = ?")
+      .get(pacticipantId, name) as BranchRow | undefined;
   }
 
   listBranches(pacticipantId: number): BranchRow[] {
-    return this.db.prepare("SELECT * FROM branches WHERE pacticipant_id = ? ORDER BY id DESC").all(pacticipantId) as BranchRow[];
+    return this.db
+      .prepare("SELECT * FROM branches WHERE pacticipant_id = ? ORDER BY id DESC")
+      .all(pacticipantId) as BranchRow[];
   }
 
   /** Puts a version on a branch; returns whether it was newly added. */
@@ -502,7 +521,12 @@ export class BrokerStore {
         const info = this.db
           .prepare("INSERT INTO branches (pacticipant_id, name, created_at) VALUES (?, ?, ?)")
           .run(pacticipantId, branchName, now());
-        branch = { id: Number(info.lastInsertRowid), pacticipant_id: pacticipantId, name: branchName, created_at: now() };
+        branch = {
+          id: Number(info.lastInsertRowid),
+          pacticipant_id: pacticipantId,
+          name: branchName,
+          created_at: now(),
+        };
       }
       const info = this.db
         .prepare("INSERT OR IGNORE INTO branch_versions (branch_id, version_id, created_at) VALUES (?, ?, ?)")
@@ -533,11 +557,17 @@ export class BrokerStore {
   }
 
   deleteTag(versionId: number, name: string): boolean {
-    return this.write(() => this.db.prepare("DELETE FROM tags WHERE version_id = ? AND name = ?").run(versionId, name).changes > 0);
+    return this.write(
+      () =>
+        this.db.prepare("DELETE FROM tags WHERE version_id = ? AND name = ?").run(versionId, name).changes >
+        0,
+    );
   }
 
   tagsOfVersion(versionId: number): TagRow[] {
-    return this.db.prepare("SELECT * FROM tags WHERE version_id = ? ORDER BY created_at, name").all(versionId) as TagRow[];
+    return this.db
+      .prepare("SELECT * FROM tags WHERE version_id = ? ORDER BY created_at, name")
+      .all(versionId) as TagRow[];
   }
 
   /** Whether `versionId` is the latest version of its pacticipant carrying tag `name`. */
@@ -552,11 +582,13 @@ export class BrokerStore {
   }
 
   findEnvironmentByName(name: string): EnvironmentRow | undefined {
-    return this.db.prepare("SELECT * FROM environments WHERE name = ?").get(name) as EnvironmentRow | undefined;
+    return this.db.prepare("SELECT * FROM environments WHERE name = ?").get(name) as
+      EnvironmentRow | undefined;
   }
 
   findEnvironmentByUuid(uuid: string): EnvironmentRow | undefined {
-    return this.db.prepare("SELECT * FROM environments WHERE uuid = ?").get(uuid) as EnvironmentRow | undefined;
+    return this.db.prepare("SELECT * FROM environments WHERE uuid = ?").get(uuid) as
+      EnvironmentRow | undefined;
   }
 
   getEnvironmentByUuid(uuid: string): EnvironmentRow {
@@ -591,7 +623,9 @@ export class BrokerStore {
           t,
           t,
         );
-      return this.db.prepare("SELECT * FROM environments WHERE id = ?").get(Number(info.lastInsertRowid)) as EnvironmentRow;
+      return this.db
+        .prepare("SELECT * FROM environments WHERE id = ?")
+        .get(Number(info.lastInsertRowid)) as EnvironmentRow;
     });
   }
 
@@ -636,7 +670,11 @@ export class BrokerStore {
    * Records a deployment. As in the Pact Broker, the version previously deployed to the same
    * environment and application instance is marked as undeployed.
    */
-  recordDeployment(versionId: number, environmentId: number, applicationInstance: string | null): DeployedVersionRow {
+  recordDeployment(
+    versionId: number,
+    environmentId: number,
+    applicationInstance: string | null,
+  ): DeployedVersionRow {
     return this.write(() => {
       const version = this.versionById(versionId);
       const t = now();
@@ -660,17 +698,22 @@ export class BrokerStore {
            VALUES (?, ?, ?, ?, ?)`,
         )
         .run(randomUUID(), versionId, environmentId, applicationInstance, t);
-      return this.db.prepare("SELECT * FROM deployed_versions WHERE id = ?").get(Number(info.lastInsertRowid)) as DeployedVersionRow;
+      return this.db
+        .prepare("SELECT * FROM deployed_versions WHERE id = ?")
+        .get(Number(info.lastInsertRowid)) as DeployedVersionRow;
     });
   }
 
   findDeployedVersion(uuid: string): DeployedVersionRow | undefined {
-    return this.db.prepare("SELECT * FROM deployed_versions WHERE uuid = ?").get(uuid) as DeployedVersionRow | undefined;
+    return this.db.prepare("SELECT * FROM deployed_versions WHERE uuid = ?").get(uuid) as
+      DeployedVersionRow | undefined;
   }
 
   markUndeployed(uuid: string): DeployedVersionRow {
     return this.write(() => {
-      this.db.prepare("UPDATE deployed_versions SET undeployed_at = coalesce(undeployed_at, ?) WHERE uuid = ?").run(now(), uuid);
+      this.db
+        .prepare("UPDATE deployed_versions SET undeployed_at = coalesce(undeployed_at, ?) WHERE uuid = ?")
+        .run(now(), uuid);
       const row = this.findDeployedVersion(uuid);
       if (!row) throw new BrokerNotFoundError(`No deployed version with uuid '${uuid}' found`);
       return row;
@@ -679,7 +722,9 @@ export class BrokerStore {
 
   deployedVersionsOf(versionId: number, environmentId?: number): DeployedVersionRow[] {
     if (environmentId === undefined) {
-      return this.db.prepare("SELECT * FROM deployed_versions WHERE version_id = ? ORDER BY id").all(versionId) as DeployedVersionRow[];
+      return this.db
+        .prepare("SELECT * FROM deployed_versions WHERE version_id = ? ORDER BY id")
+        .all(versionId) as DeployedVersionRow[];
     }
     return this.db
       .prepare("SELECT * FROM deployed_versions WHERE version_id = ? AND environment_id = ? ORDER BY id")
@@ -710,26 +755,35 @@ export class BrokerStore {
         .get(versionId, environmentId) as ReleasedVersionRow | undefined;
       if (existing) {
         if (existing.support_ended_at) {
-          this.db.prepare("UPDATE released_versions SET support_ended_at = NULL WHERE id = ?").run(existing.id);
+          this.db
+            .prepare("UPDATE released_versions SET support_ended_at = NULL WHERE id = ?")
+            .run(existing.id);
           return this.findReleasedVersion(existing.uuid)!;
         }
         return existing;
       }
       const info = this.db
-        .prepare("INSERT INTO released_versions (uuid, version_id, environment_id, created_at) VALUES (?, ?, ?, ?)")
+        .prepare(
+          "INSERT INTO released_versions (uuid, version_id, environment_id, created_at) VALUES (?, ?, ?, ?)",
+        )
         .run(randomUUID(), versionId, environmentId, now());
-      return this.db.prepare("SELECT * FROM released_versions WHERE id = ?").get(Number(info.lastInsertRowid)) as ReleasedVersionRow;
+      return this.db
+        .prepare("SELECT * FROM released_versions WHERE id = ?")
+        .get(Number(info.lastInsertRowid)) as ReleasedVersionRow;
     });
   }
 
   findReleasedVersion(uuid: string): ReleasedVersionRow | undefined {
-    return this.db.prepare("SELECT * FROM released_versions WHERE uuid = ?").get(uuid) as ReleasedVersionRow | undefined;
+    return this.db.prepare("SELECT * FROM released_versions WHERE uuid = ?").get(uuid) as
+      ReleasedVersionRow | undefined;
   }
 
   markSupportEnded(uuid: string): ReleasedVersionRow {
     return this.write(() => {
       this.db
-        .prepare("UPDATE released_versions SET support_ended_at = coalesce(support_ended_at, ?) WHERE uuid = ?")
+        .prepare(
+          "UPDATE released_versions SET support_ended_at = coalesce(support_ended_at, ?) WHERE uuid = ?",
+        )
         .run(now(), uuid);
       const row = this.findReleasedVersion(uuid);
       if (!row) throw new BrokerNotFoundError(`No released version with uuid '${uuid}' found`);
@@ -739,7 +793,9 @@ export class BrokerStore {
 
   releasedVersionsOf(versionId: number, environmentId?: number): ReleasedVersionRow[] {
     if (environmentId === undefined) {
-      return this.db.prepare("SELECT * FROM released_versions WHERE version_id = ? ORDER BY id").all(versionId) as ReleasedVersionRow[];
+      return this.db
+        .prepare("SELECT * FROM released_versions WHERE version_id = ? ORDER BY id")
+        .all(versionId) as ReleasedVersionRow[];
     }
     return this.db
       .prepare("SELECT * FROM released_versions WHERE version_id = ? AND environment_id = ? ORDER BY id")
@@ -775,7 +831,10 @@ export class BrokerStore {
       const previous = this.latestPublication(input.consumerVersion.id, input.provider.id);
       let content = input.content;
       if (previous && input.merge) {
-        const prevContent = JSON.parse(this.pactVersionById(previous.pact_version_id).content) as Record<string, unknown>;
+        const prevContent = JSON.parse(this.pactVersionById(previous.pact_version_id).content) as Record<
+          string,
+          unknown
+        >;
         content = mergePactContent(prevContent, input.content);
       }
       const sha = pactContentSha(content);
@@ -784,7 +843,9 @@ export class BrokerStore {
         .get(input.consumerVersion.pacticipant_id, input.provider.id, sha) as PactVersionRow | undefined;
       if (!pactVersion) {
         const info = this.db
-          .prepare("INSERT INTO pact_versions (consumer_id, provider_id, sha, content, created_at) VALUES (?, ?, ?, ?, ?)")
+          .prepare(
+            "INSERT INTO pact_versions (consumer_id, provider_id, sha, content, created_at) VALUES (?, ?, ?, ?, ?)",
+          )
           .run(input.consumerVersion.pacticipant_id, input.provider.id, sha, JSON.stringify(content), now());
         pactVersion = this.pactVersionById(Number(info.lastInsertRowid));
       }
@@ -796,8 +857,16 @@ export class BrokerStore {
           `INSERT INTO pact_publications (consumer_version_id, provider_id, pact_version_id, revision, created_at)
            VALUES (?, ?, ?, ?, ?)`,
         )
-        .run(input.consumerVersion.id, input.provider.id, pactVersion.id, (previous?.revision ?? 0) + 1, now());
-      const publication = this.db.prepare("SELECT * FROM pact_publications WHERE id = ?").get(Number(info.lastInsertRowid)) as PublicationRow;
+        .run(
+          input.consumerVersion.id,
+          input.provider.id,
+          pactVersion.id,
+          (previous?.revision ?? 0) + 1,
+          now(),
+        );
+      const publication = this.db
+        .prepare("SELECT * FROM pact_publications WHERE id = ?")
+        .get(Number(info.lastInsertRowid)) as PublicationRow;
       return { publication, pactVersion, created: !previous, contentChanged: true };
     });
   }
@@ -833,7 +902,9 @@ export class BrokerStore {
    * The latest revision of every publication, optionally for one provider and/or one consumer,
    * newest consumer version first, with branches and tags of the consumer version.
    */
-  publications(filter: { providerId?: number; consumerId?: number; consumerVersionId?: number } = {}): PublicationView[] {
+  publications(
+    filter: { providerId?: number; consumerId?: number; consumerVersionId?: number } = {},
+  ): PublicationView[] {
     const rows = this.db
       .prepare(
         `SELECT p.*, pv.sha AS pv_sha, v.pacticipant_id AS c_id, v.number AS v_number, v.build_url AS v_build_url,
@@ -855,7 +926,13 @@ export class BrokerStore {
         filter.consumerId ?? null,
         filter.consumerVersionId ?? null,
         filter.consumerVersionId ?? null,
-      ) as (PublicationRow & { pv_sha: string; c_id: number; v_number: string; v_build_url: string | null; v_created_at: string })[];
+      ) as (PublicationRow & {
+      pv_sha: string;
+      c_id: number;
+      v_number: string;
+      v_build_url: string | null;
+      v_created_at: string;
+    })[];
     const pacticipants = new Map<number, PacticipantRow>();
     const pacticipant = (id: number): PacticipantRow => {
       let p = pacticipants.get(id);
@@ -919,9 +996,13 @@ export class BrokerStore {
   }): VerificationRow {
     return this.write(() => {
       const next =
-        ((this.db.prepare("SELECT max(number) AS n FROM verifications WHERE pact_version_id = ?").get(input.pactVersionId) as {
-          n: number | null;
-        }).n ?? 0) + 1;
+        ((
+          this.db
+            .prepare("SELECT max(number) AS n FROM verifications WHERE pact_version_id = ?")
+            .get(input.pactVersionId) as {
+            n: number | null;
+          }
+        ).n ?? 0) + 1;
       const info = this.db
         .prepare(
           `INSERT INTO verifications (pact_version_id, provider_version_id, number, success, build_url, test_results,
@@ -941,7 +1022,9 @@ export class BrokerStore {
           JSON.stringify(input.consumerVersionNumbers),
           now(),
         );
-      return this.db.prepare("SELECT * FROM verifications WHERE id = ?").get(Number(info.lastInsertRowid)) as VerificationRow;
+      return this.db
+        .prepare("SELECT * FROM verifications WHERE id = ?")
+        .get(Number(info.lastInsertRowid)) as VerificationRow;
     });
   }
 
@@ -973,7 +1056,12 @@ export class BrokerStore {
         versionCache.set(v.provider_version_id, pv);
       }
       const list = result.get(v.pact_version_id) ?? [];
-      list.push({ verification: v, providerVersion: pv.version, providerBranches: pv.branches, providerTags: pv.tags });
+      list.push({
+        verification: v,
+        providerVersion: pv.version,
+        providerBranches: pv.branches,
+        providerTags: pv.tags,
+      });
       result.set(v.pact_version_id, list);
     }
     return result;

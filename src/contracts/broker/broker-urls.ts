@@ -90,7 +90,12 @@ export class BrokerUrls {
     const url = `${this.base}/pacts/provider/${enc(provider)}/consumer/${enc(consumer)}/pact-version/${enc(sha)}`;
     return metadata ? `${url}/metadata/${encodeMetadata(metadata)}` : url;
   }
-  publishVerificationResults(provider: string, consumer: string, sha: string, metadata?: PactUrlMetadata): string {
+  publishVerificationResults(
+    provider: string,
+    consumer: string,
+    sha: string,
+    metadata?: PactUrlMetadata,
+  ): string {
     return `${this.pactVersion(provider, consumer, sha, metadata)}/verification-results`;
   }
   verification(provider: string, consumer: string, sha: string, number: number): string {

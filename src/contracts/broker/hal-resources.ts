@@ -22,26 +22,62 @@ export function indexResource(urls: BrokerUrls): HalBody {
   return {
     _links: {
       self: l(b, "Index"),
-      "pb:publish-pact": t(`${b}/pacts/provider/{provider}/consumer/{consumer}/version/{consumerApplicationVersion}`, "Publish a pact"),
+      "pb:publish-pact": t(
+        `${b}/pacts/provider/{provider}/consumer/{consumer}/version/{consumerApplicationVersion}`,
+        "Publish a pact",
+      ),
       "pb:publish-contracts": l(`${b}/contracts/publish`, "Publish contracts"),
       "pb:latest-pact-versions": l(`${b}/pacts/latest`, "Latest pact versions"),
       "pb:pacticipants": l(`${b}/pacticipants`, "Pacticipants"),
       "pb:pacticipant": t(`${b}/pacticipants/{pacticipant}`, "Fetch pacticipant by name"),
       "pb:latest-provider-pacts": t(`${b}/pacts/provider/{provider}/latest`, "Latest pacts by provider"),
-      "pb:latest-provider-pacts-with-tag": t(`${b}/pacts/provider/{provider}/latest/{tag}`, "Latest pacts for provider with the specified tag"),
-      "pb:provider-pacts-with-tag": t(`${b}/pacts/provider/{provider}/tag/{tag}`, "All pact versions for the provider with the specified consumer version tag"),
-      "pb:provider-pacts": t(`${b}/pacts/provider/{provider}`, "All pact versions for the specified provider"),
-      "pb:provider-pacts-for-verification": t(`${b}/pacts/provider/{provider}/for-verification`, "Pact versions to be verified for the specified provider"),
+      "pb:latest-provider-pacts-with-tag": t(
+        `${b}/pacts/provider/{provider}/latest/{tag}`,
+        "Latest pacts for provider with the specified tag",
+      ),
+      "pb:provider-pacts-with-tag": t(
+        `${b}/pacts/provider/{provider}/tag/{tag}`,
+        "All pact versions for the provider with the specified consumer version tag",
+      ),
+      "pb:provider-pacts": t(
+        `${b}/pacts/provider/{provider}`,
+        "All pact versions for the specified provider",
+      ),
+      "pb:provider-pacts-for-verification": t(
+        `${b}/pacts/provider/{provider}/for-verification`,
+        "Pact versions to be verified for the specified provider",
+      ),
       "pb:latest-version": t(`${b}/pacticipants/{pacticipant}/latest-version`, "Latest pacticipant version"),
-      "pb:latest-tagged-version": t(`${b}/pacticipants/{pacticipant}/latest-version/{tag}`, "Latest pacticipant version with the specified tag"),
-      "pb:pacticipant-version": t(`${b}/pacticipants/{pacticipant}/versions/{version}`, "Get, create or delete a pacticipant version"),
-      "pb:pacticipant-version-tag": t(`${b}/pacticipants/{pacticipant}/versions/{version}/tags/{tag}`, "Get, create or delete a tag for a pacticipant version"),
-      "pb:pacticipant-branch": t(`${b}/pacticipants/{pacticipant}/branches/{branch}`, "Get or delete a pacticipant branch"),
-      "pb:pacticipant-branch-version": t(`${b}/pacticipants/{pacticipant}/branches/{branch}/versions/{version}`, "Get or add/create a pacticipant version for a branch"),
+      "pb:latest-tagged-version": t(
+        `${b}/pacticipants/{pacticipant}/latest-version/{tag}`,
+        "Latest pacticipant version with the specified tag",
+      ),
+      "pb:pacticipant-version": t(
+        `${b}/pacticipants/{pacticipant}/versions/{version}`,
+        "Get, create or delete a pacticipant version",
+      ),
+      "pb:pacticipant-version-tag": t(
+        `${b}/pacticipants/{pacticipant}/versions/{version}/tags/{tag}`,
+        "Get, create or delete a tag for a pacticipant version",
+      ),
+      "pb:pacticipant-branch": t(
+        `${b}/pacticipants/{pacticipant}/branches/{branch}`,
+        "Get or delete a pacticipant branch",
+      ),
+      "pb:pacticipant-branch-version": t(
+        `${b}/pacticipants/{pacticipant}/branches/{branch}/versions/{version}`,
+        "Get or add/create a pacticipant version for a branch",
+      ),
       "pb:environments": l(`${b}/environments`, "Environments"),
       "pb:environment": t(`${b}/environments/{uuid}`, "Environment"),
-      "pb:can-i-deploy-pacticipant-version-to-tag": t(`${b}/can-i-deploy?pacticipant={pacticipant}&version={version}&to={tag}`, "Determine if an application version can be safely deployed to an environment identified by the given tag"),
-      "pb:can-i-deploy-pacticipant-version-to-environment": t(`${b}/can-i-deploy?pacticipant={pacticipant}&version={version}&environment={environment}`, "Determine if an application version can be safely deployed to an environment"),
+      "pb:can-i-deploy-pacticipant-version-to-tag": t(
+        `${b}/can-i-deploy?pacticipant={pacticipant}&version={version}&to={tag}`,
+        "Determine if an application version can be safely deployed to an environment identified by the given tag",
+      ),
+      "pb:can-i-deploy-pacticipant-version-to-environment": t(
+        `${b}/can-i-deploy?pacticipant={pacticipant}&version={version}&environment={environment}`,
+        "Determine if an application version can be safely deployed to an environment",
+      ),
       "pb:matrix": l(`${b}/matrix`, "The matrix"),
       curies: [{ name: "pb", href: `${b}/doc/{rel}?context=index`, templated: true }],
     },
@@ -61,7 +97,11 @@ export function pacticipantResource(store: BrokerStore, urls: BrokerUrls, p: Pac
     _links: {
       self: { href: urls.pacticipant(p.name), title: "Pacticipant", name: p.name },
       "pb:versions": { href: urls.versions(p.name), title: "All versions" },
-      "pb:version": { href: `${urls.versions(p.name)}/{version}`, title: "Get, create or delete a pacticipant version", templated: true },
+      "pb:version": {
+        href: `${urls.versions(p.name)}/{version}`,
+        title: "Get, create or delete a pacticipant version",
+        templated: true,
+      },
       "pb:version-tag": {
         href: `${urls.versions(p.name)}/{version}/tags/{tag}`,
         title: "Get, create or delete a tag for a version",
@@ -87,7 +127,12 @@ export function embeddedVersion(urls: BrokerUrls, p: PacticipantRow, v: VersionR
   };
 }
 
-export function versionResource(store: BrokerStore, urls: BrokerUrls, p: PacticipantRow, v: VersionRow): HalBody {
+export function versionResource(
+  store: BrokerStore,
+  urls: BrokerUrls,
+  p: PacticipantRow,
+  v: VersionRow,
+): HalBody {
   const environments = store.listEnvironments();
   const branches = store.branchesOfVersion(v.id);
   const tags = store.tagsOfVersion(v.id);
@@ -124,7 +169,11 @@ export function versionResource(store: BrokerStore, urls: BrokerUrls, p: Pactici
     _links: {
       self: { href: urls.version(p.name, v.number), title: "Version", name: v.number },
       "pb:pacticipant": { href: urls.pacticipant(p.name), title: "Pacticipant", name: p.name },
-      "pb:tag": { href: `${urls.version(p.name, v.number)}/tags/{tag}`, title: "Get, create or delete a tag for this pacticipant version", templated: true },
+      "pb:tag": {
+        href: `${urls.version(p.name, v.number)}/tags/{tag}`,
+        title: "Get, create or delete a tag for this pacticipant version",
+        templated: true,
+      },
       "pb:latest-verification-results-where-pacticipant-is-consumer": {
         href: `${urls.version(p.name, v.number)}/latest-verification-results`,
         title: "Latest verification results for consumer version",
@@ -187,11 +236,17 @@ export function deployedVersionResource(
       version: embeddedVersion(urls, p, v),
       environment: e ? environmentResource(urls, e) : null,
     },
-    _links: { self: { href: urls.deployedVersion(d.uuid), title: "Deployed version", name: `${p.name} ${v.number}` } },
+    _links: {
+      self: { href: urls.deployedVersion(d.uuid), title: "Deployed version", name: `${p.name} ${v.number}` },
+    },
   };
 }
 
-export function releasedVersionResource(store: BrokerStore, urls: BrokerUrls, r: ReleasedVersionRow): HalBody {
+export function releasedVersionResource(
+  store: BrokerStore,
+  urls: BrokerUrls,
+  r: ReleasedVersionRow,
+): HalBody {
   const v = store.versionById(r.version_id);
   const p = store.pacticipantById(v.pacticipant_id);
   const e = store.listEnvironments().find((x) => x.id === r.environment_id);
@@ -205,7 +260,9 @@ export function releasedVersionResource(store: BrokerStore, urls: BrokerUrls, r:
       version: embeddedVersion(urls, p, v),
       environment: e ? environmentResource(urls, e) : null,
     },
-    _links: { self: { href: urls.releasedVersion(r.uuid), title: "Released version", name: `${p.name} ${v.number}` } },
+    _links: {
+      self: { href: urls.releasedVersion(r.uuid), title: "Released version", name: `${p.name} ${v.number}` },
+    },
   };
 }
 
@@ -228,10 +285,21 @@ export function pactResource(
     _links: {
       self: { href: selfHref, title: "Pact", name },
       "pb:consumer": { href: urls.pacticipant(consumer.name), title: "Consumer", name: consumer.name },
-      "pb:consumer-version": { href: urls.version(consumer.name, consumerVersion.number), title: "Consumer version", name: consumerVersion.number },
+      "pb:consumer-version": {
+        href: urls.version(consumer.name, consumerVersion.number),
+        title: "Consumer version",
+        name: consumerVersion.number,
+      },
       "pb:provider": { href: urls.pacticipant(provider.name), title: "Provider", name: provider.name },
-      "pb:pact-version": { href: urls.pactVersion(provider.name, consumer.name, pactVersion.sha), title: "Pact content version permalink", name: pactVersion.sha },
-      "pb:latest-pact-version": { href: urls.latestPact(provider.name, consumer.name), title: "Latest version of this pact" },
+      "pb:pact-version": {
+        href: urls.pactVersion(provider.name, consumer.name, pactVersion.sha),
+        title: "Pact content version permalink",
+        name: pactVersion.sha,
+      },
+      "pb:latest-pact-version": {
+        href: urls.latestPact(provider.name, consumer.name),
+        title: "Latest version of this pact",
+      },
       "pb:publish-verification-results": { href: publishHref, title: "Publish verification results" },
       "pb:consumer-version-pact": {
         href: urls.pactForConsumerVersion(provider.name, consumer.name, consumerVersion.number),
@@ -268,7 +336,11 @@ export function verificationResource(
         title: "Pact",
         name: `Pact between ${consumer.name} and ${provider.name}`,
       },
-      "pb:provider-version": { href: urls.version(provider.name, providerVersion.number), title: "Provider version", name: providerVersion.number },
+      "pb:provider-version": {
+        href: urls.version(provider.name, providerVersion.number),
+        title: "Provider version",
+        name: providerVersion.number,
+      },
     },
   };
 }

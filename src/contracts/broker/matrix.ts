@@ -6,7 +6,13 @@
  * `q[][mainBranch]`, `ignore[][...]`, `latestby`, `latest`, `tag`, `environment`, `mainBranch`.
  */
 import { BrokerValidationError } from "./broker-errors.ts";
-import type { BrokerStore, PacticipantRow, PublicationView, VerificationView, VersionRow } from "./broker-store.ts";
+import type {
+  BrokerStore,
+  PacticipantRow,
+  PublicationView,
+  VerificationView,
+  VersionRow,
+} from "./broker-store.ts";
 import type { BrokerUrls } from "./broker-urls.ts";
 
 export interface MatrixSelectorInput {
@@ -65,20 +71,32 @@ export function parseMatrixQuery(params: URLSearchParams): MatrixQuery {
   selectors.forEach((s, i) => {
     if (!s.pacticipant) errors.push(`Please specify the pacticipant name for selector ${i + 1}`);
     if (s.version && (s.latest || s.tag || s.branch || s.mainBranch)) {
-      errors.push(`A version number and latest/tag/branch/mainBranch cannot both be specified for ${s.pacticipant}`);
+      errors.push(
+        `A version number and latest/tag/branch/mainBranch cannot both be specified for ${s.pacticipant}`,
+      );
     }
   });
   const latestby = params.get("latestby") ?? undefined;
-  if (latestby !== undefined && latestby !== "" && latestby !== "cvp" && latestby !== "cvpv" && latestby !== "cp") {
+  if (
+    latestby !== undefined &&
+    latestby !== "" &&
+    latestby !== "cvp" &&
+    latestby !== "cvpv" &&
+    latestby !== "cp"
+  ) {
     errors.push(`Invalid latestby '${latestby}': expected cvp, cvpv or cp`);
   }
   const limitRaw = params.get("limit");
   const limit = limitRaw === null ? undefined : Number(limitRaw);
-  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) errors.push("limit must be a positive integer");
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1))
+    errors.push("limit must be a positive integer");
   if (errors.length > 0) throw new BrokerValidationError({ q: errors });
   return {
     selectors,
-    ignore: parseHashList(params, "ignore").map((h) => ({ pacticipant: h.pacticipant ?? "", version: h.version })),
+    ignore: parseHashList(params, "ignore").map((h) => ({
+      pacticipant: h.pacticipant ?? "",
+      version: h.version,
+    })),
     latestby: latestby === "cvp" || latestby === "cvpv" || latestby === "cp" ? latestby : undefined,
     latest: truthy(params.get("latest") ?? undefined),
     tag: params.get("tag") ?? undefined,
@@ -155,14 +173,16 @@ export class Matrix {
       });
     }
     const infer = specified.length === 1;
-    const targetFor = (other: PacticipantRow): Target | null => (infer ? this.inferredTarget(other, query) : null);
+    const targetFor = (other: PacticipantRow): Target | null =>
+      infer ? this.inferredTarget(other, query) : null;
     const specifiedById = new Map(specified.map((s) => [s.pacticipant!.id, s]));
     const rows: Row[] = [];
     const push = (r: Omit<Row, "ignored">): void => {
       const other = specifiedById.has(r.consumer.id) ? r.provider : r.consumer;
       const otherVersion = other === r.provider ? r.providerVersion : r.consumerVersion;
       const ignored = query.ignore.some(
-        (i) => i.pacticipant === other.name && (i.version === undefined || i.version === otherVersion?.number),
+        (i) =>
+          i.pacticipant === other.name && (i.version === undefined || i.version === otherVersion?.number),
       );
       rows.push({ ...r, ignored });
     };
@@ -187,7 +207,16 @@ export class Matrix {
               push(row(pub, v, null, null, describeMe, `any version of ${provider.name}`));
             }
             for (const ver of latestPerPv) {
-              push(row(pub, v, ver.providerVersion, ver, describeMe, `version ${ver.providerVersion.number} of ${provider.name}`));
+              push(
+                row(
+                  pub,
+                  v,
+                  ver.providerVersion,
+                  ver,
+                  describeMe,
+                  `version ${ver.providerVersion.number} of ${provider.name}`,
+                ),
+              );
             }
             continue;
           }
@@ -217,7 +246,8 @@ export class Matrix {
                 )
               : ofConsumer.filter((p) => target.versions.some((tv) => tv.id === p.consumerVersion.id));
           for (const pub of chosen) {
-            const ver = (pverifs.get(pub.pactVersion.id) ?? []).find((x) => x.providerVersion.id === v.id) ?? null;
+            const ver =
+              (pverifs.get(pub.pactVersion.id) ?? []).find((x) => x.providerVersion.id === v.id) ?? null;
             const cdesc =
               target === null
                 ? `version ${pub.consumerVersion.number} of ${consumer.name}`
@@ -245,7 +275,13 @@ export class Matrix {
   private resolveSpecified(input: MatrixSelectorInput): ResolvedSpecified {
     const p = this.store.findPacticipant(input.pacticipant);
     const base = { input, pacticipant: p };
-    if (!p) return { ...base, versions: [], missing: true, describe: () => `any version of ${input.pacticipant} (no such pacticipant exists)` };
+    if (!p)
+      return {
+        ...base,
+        versions: [],
+        missing: true,
+        describe: () => `any version of ${input.pacticipant} (no such pacticipant exists)`,
+      };
     const name = p.name;
     if (input.version !== undefined) {
       const v = this.store.findVersion(p.id, input.version);
@@ -256,7 +292,7 @@ export class Matrix {
         describe: () => `version ${input.version} of ${name}${v ? "" : " (no such version exists)"}`,
       };
     }
-    const mainBranch = input.mainBranch ? p.main_branch ?? undefined : undefined;
+    const mainBranch = input.mainBranch ? (p.main_branch ?? undefined) : undefined;
     const branch = input.branch ?? mainBranch;
     if (input.tag !== undefined && input.latest) {
       const v = this.store.latestVersion(p.id, { tag: input.tag });
@@ -264,7 +300,8 @@ export class Matrix {
         ...base,
         versions: v ? [v] : [],
         missing: !v,
-        describe: (x) => `the latest version of ${name} with tag ${input.tag} (${x?.number ?? "no such version exists"})`,
+        describe: (x) =>
+          `the latest version of ${name} with tag ${input.tag} (${x?.number ?? "no such version exists"})`,
       };
     }
     if (branch !== undefined && (input.latest || input.mainBranch || input.latest === undefined)) {
@@ -273,18 +310,25 @@ export class Matrix {
         ...base,
         versions: v ? [v] : [],
         missing: !v,
-        describe: (x) => `the latest version of ${name} from branch ${branch} (${x?.number ?? "no such version exists"})`,
+        describe: (x) =>
+          `the latest version of ${name} from branch ${branch} (${x?.number ?? "no such version exists"})`,
       };
     }
     if (input.mainBranch && !mainBranch) {
-      return { ...base, versions: [], missing: true, describe: () => `the latest version of ${name} from the main branch (${name} has no main branch set)` };
+      return {
+        ...base,
+        versions: [],
+        missing: true,
+        describe: () => `the latest version of ${name} from the main branch (${name} has no main branch set)`,
+      };
     }
     if (branch !== undefined) {
       return {
         ...base,
         versions: this.store.versionsOnBranch(p.id, branch),
         missing: false,
-        describe: (x) => `a version of ${name} from branch ${branch} (${x?.number ?? "no such version exists"})`,
+        describe: (x) =>
+          `a version of ${name} from branch ${branch} (${x?.number ?? "no such version exists"})`,
       };
     }
     if (input.tag !== undefined) {
@@ -292,7 +336,8 @@ export class Matrix {
         ...base,
         versions: this.store.versionsWithTag(p.id, input.tag),
         missing: false,
-        describe: (x) => `a version of ${name} with tag ${input.tag} (${x?.number ?? "no such version exists"})`,
+        describe: (x) =>
+          `a version of ${name} with tag ${input.tag} (${x?.number ?? "no such version exists"})`,
       };
     }
     if (input.latest) {
@@ -317,10 +362,15 @@ export class Matrix {
     const name = other.name;
     if (query.environment !== undefined) {
       const env = this.store.findEnvironmentByName(query.environment);
-      if (!env) throw new BrokerValidationError({ environment: [`Environment with name '${query.environment}' does not exist`] });
+      if (!env)
+        throw new BrokerValidationError({
+          environment: [`Environment with name '${query.environment}' does not exist`],
+        });
       const ids = new Set<number>();
-      for (const d of this.store.currentlyDeployed({ environmentId: env.id, pacticipantId: other.id })) ids.add(d.version_id);
-      for (const r of this.store.currentlySupported({ environmentId: env.id, pacticipantId: other.id })) ids.add(r.version_id);
+      for (const d of this.store.currentlyDeployed({ environmentId: env.id, pacticipantId: other.id }))
+        ids.add(d.version_id);
+      for (const r of this.store.currentlySupported({ environmentId: env.id, pacticipantId: other.id }))
+        ids.add(r.version_id);
       const versions = [...ids].sort((a, b) => b - a).map((id) => this.store.versionById(id));
       return {
         versions,
@@ -334,7 +384,8 @@ export class Matrix {
       const v = this.store.latestVersion(other.id, { tag: query.tag });
       return {
         versions: v ? [v] : [],
-        describe: (x) => `the latest version of ${name} with tag ${query.tag} (${x?.number ?? "no such version exists"})`,
+        describe: (x) =>
+          `the latest version of ${name} with tag ${query.tag} (${x?.number ?? "no such version exists"})`,
       };
     }
     if (query.mainBranch) {
@@ -342,7 +393,8 @@ export class Matrix {
       const v = branch ? this.store.latestVersion(other.id, { branch }) : undefined;
       return {
         versions: v ? [v] : [],
-        describe: (x) => `the latest version of ${name} from branch ${branch ?? "(none)"} (${x?.number ?? "no such version exists"})`,
+        describe: (x) =>
+          `the latest version of ${name} from branch ${branch ?? "(none)"} (${x?.number ?? "no such version exists"})`,
       };
     }
     if (query.latest) {
@@ -403,7 +455,8 @@ function applyLatestBy(rows: Row[], latestby: MatrixQuery["latestby"]): Row[] {
   const order: string[] = [];
   const rank = (r: Row): number => (r.providerVersion ? r.providerVersion.id : -1);
   for (const r of rows) {
-    const key = latestby === "cvp" ? `${r.consumerVersion.id}:${r.provider.id}` : `${r.consumer.id}:${r.provider.id}`;
+    const key =
+      latestby === "cvp" ? `${r.consumerVersion.id}:${r.provider.id}` : `${r.consumer.id}:${r.provider.id}`;
     const current = best.get(key);
     if (!current) {
       best.set(key, r);
@@ -422,7 +475,8 @@ function applyLatestBy(rows: Row[], latestby: MatrixQuery["latestby"]): Row[] {
 function summarise(specified: ResolvedSpecified[], rows: Row[]): MatrixResult {
   const considered = rows.filter((r) => !r.ignored);
   const ignored = rows.filter((r) => r.ignored);
-  const success = (r: Row): boolean | null => (r.verification ? r.verification.verification.success === 1 : null);
+  const success = (r: Row): boolean | null =>
+    r.verification ? r.verification.verification.success === 1 : null;
   const counts: MatrixResult["counts"] = {
     success: considered.filter((r) => success(r) === true).length,
     failed: considered.filter((r) => success(r) === false).length,
@@ -441,10 +495,16 @@ function summarise(specified: ResolvedSpecified[], rows: Row[]): MatrixResult {
   }
   const errors: { type: "error"; text: string }[] = [];
   for (const r of considered.filter((x) => success(x) === false)) {
-    errors.push({ type: "error", text: `The verification for the pact between ${r.consumerDescription} and ${r.providerDescription} failed` });
+    errors.push({
+      type: "error",
+      text: `The verification for the pact between ${r.consumerDescription} and ${r.providerDescription} failed`,
+    });
   }
   for (const r of considered.filter((x) => success(x) === null)) {
-    errors.push({ type: "error", text: `There is no verified pact between ${r.consumerDescription} and ${r.providerDescription}` });
+    errors.push({
+      type: "error",
+      text: `There is no verified pact between ${r.consumerDescription} and ${r.providerDescription}`,
+    });
   }
   const warnings = ignored
     .filter((r) => success(r) !== true)
@@ -455,15 +515,21 @@ function summarise(specified: ResolvedSpecified[], rows: Row[]): MatrixResult {
           ? `[IGNORED] The verification for the pact between ${r.consumerDescription} and ${r.providerDescription} failed`
           : `[IGNORED] There is no verified pact between ${r.consumerDescription} and ${r.providerDescription}`,
     }));
-  const deployable = considered.some((r) => success(r) === null) ? null : considered.every((r) => success(r) === true);
-  const unique = <T extends { text: string }>(list: T[]): T[] => list.filter((x, i) => list.findIndex((y) => y.text === x.text) === i);
+  const deployable = considered.some((r) => success(r) === null)
+    ? null
+    : considered.every((r) => success(r) === true);
+  const unique = <T extends { text: string }>(list: T[]): T[] =>
+    list.filter((x, i) => list.findIndex((y) => y.text === x.text) === i);
   const reasons =
     errors.length > 0
       ? [...unique(errors), ...warnings]
       : [
           {
             type: "success" as const,
-            text: considered.length > 0 ? "All required verification results are published and successful" : "There are no missing dependencies",
+            text:
+              considered.length > 0
+                ? "All required verification results are published and successful"
+                : "There are no missing dependencies",
           },
           ...warnings,
         ];
@@ -472,14 +538,19 @@ function summarise(specified: ResolvedSpecified[], rows: Row[]): MatrixResult {
 
 function versionDoesNotExist(s: MatrixSelectorInput): string {
   if (s.tag) return `No version with tag ${s.tag} exists for ${s.pacticipant}`;
-  if (s.version) return `No pacts or verifications have been published for version ${s.version} of ${s.pacticipant}`;
+  if (s.version)
+    return `No pacts or verifications have been published for version ${s.version} of ${s.pacticipant}`;
   if (s.branch) return `No version of ${s.pacticipant} from branch ${s.branch} exists`;
   if (s.mainBranch) return `No version of ${s.pacticipant} from the main branch exists`;
   return `No pacts or verifications have been published for ${s.pacticipant}`;
 }
 
 /** The JSON body of `/matrix` and `/can-i-deploy` (MatrixDecorator), plus `notices` as the CLI prints them. */
-export function decorateMatrix(result: MatrixResult, urls: BrokerUrls, store: BrokerStore): Record<string, unknown> {
+export function decorateMatrix(
+  result: MatrixResult,
+  urls: BrokerUrls,
+  store: BrokerStore,
+): Record<string, unknown> {
   const tagsOf = (pacticipant: PacticipantRow, v: VersionRow): Record<string, unknown>[] =>
     store.tagsOfVersion(v.id).map((t) => ({
       name: t.name,
@@ -512,7 +583,9 @@ export function decorateMatrix(result: MatrixResult, urls: BrokerUrls, store: Br
     pact: {
       createdAt: r.publication.publication.created_at,
       _links: {
-        self: { href: urls.pactForConsumerVersion(r.provider.name, r.consumer.name, r.consumerVersion.number) },
+        self: {
+          href: urls.pactForConsumerVersion(r.provider.name, r.consumer.name, r.consumerVersion.number),
+        },
       },
     },
     verificationResult: r.verification
@@ -521,7 +594,12 @@ export function decorateMatrix(result: MatrixResult, urls: BrokerUrls, store: Br
           verifiedAt: r.verification.verification.created_at,
           _links: {
             self: {
-              href: urls.verification(r.provider.name, r.consumer.name, r.publication.pactVersion.sha, r.verification.verification.number),
+              href: urls.verification(
+                r.provider.name,
+                r.consumer.name,
+                r.publication.pactVersion.sha,
+                r.verification.verification.number,
+              ),
             },
           },
         }

@@ -77,7 +77,9 @@ export function parsePactsForVerificationRequest(body: unknown): PactsForVerific
     const reasons: string[] = [];
     if (kinds.length > 1) reasons.push(`cannot specify more than one of ${kinds.join(", ")}`);
     if (kinds.length === 0 && sel.latest === undefined && !sel.environment) {
-      reasons.push("must specify a value for mainBranch, branch, matchingBranch, tag, latest, deployed, released, deployedOrReleased or environment");
+      reasons.push(
+        "must specify a value for mainBranch, branch, matchingBranch, tag, latest, deployed, released, deployedOrReleased or environment",
+      );
     }
     if (sel.matchingBranch && !parsed.data.providerVersionBranch) {
       reasons.push("matchingBranch can only be used when providerVersionBranch is also given");
@@ -85,7 +87,10 @@ export function parsePactsForVerificationRequest(body: unknown): PactsForVerific
     if (sel.fallbackTag && !sel.tag) reasons.push("fallbackTag can only be set if tag is set");
     if (sel.fallbackTag && sel.latest !== true) reasons.push("fallbackTag can only be set if latest is true");
     if (sel.fallbackBranch && !sel.branch) reasons.push("fallbackBranch can only be set if branch is set");
-    if (sel.latest !== undefined && (sel.deployed || sel.released || sel.deployedOrReleased || sel.environment)) {
+    if (
+      sel.latest !== undefined &&
+      (sel.deployed || sel.released || sel.deployedOrReleased || sel.environment)
+    ) {
       reasons.push("cannot specify latest with deployed, released, deployedOrReleased or environment");
     }
     if (sel.latest === false && sel.mainBranch) reasons.push("cannot specify mainBranch with latest=false");
@@ -154,7 +159,10 @@ function latestPerConsumer(pubs: PublicationView[]): PublicationView[] {
   return out;
 }
 
-function resolve(p: PublicationView, s: Omit<ResolvedSelector, "consumerVersionNumber" | "consumerVersionId">): ResolvedSelector {
+function resolve(
+  p: PublicationView,
+  s: Omit<ResolvedSelector, "consumerVersionNumber" | "consumerVersionId">,
+): ResolvedSelector {
   return { ...s, consumerVersionNumber: p.consumerVersion.number, consumerVersionId: p.consumerVersion.id };
 }
 
@@ -164,7 +172,10 @@ export class PactsForVerification {
   find(provider: PacticipantRow, request: PactsForVerificationRequest): PactsForVerificationResult {
     const all = this.store.publications({ providerId: provider.id });
     const selected: { pub: PublicationView; selector: ResolvedSelector }[] = [];
-    const selectors = request.consumerVersionSelectors.length > 0 ? request.consumerVersionSelectors : this.defaultSelectors(all);
+    const selectors =
+      request.consumerVersionSelectors.length > 0
+        ? request.consumerVersionSelectors
+        : this.defaultSelectors(all);
     for (const selector of selectors) {
       for (const item of this.select(all, selector, request)) selected.push(item);
     }
@@ -228,8 +239,13 @@ export class PactsForVerification {
     const out: { pub: PublicationView; selector: ResolvedSelector }[] = [];
 
     if (s.mainBranch) {
-      for (const p of latestPerConsumer(pubs.filter((x) => x.consumer.main_branch && x.branches.includes(x.consumer.main_branch)))) {
-        out.push({ pub: p, selector: resolve(p, { kind: "latestForBranch", consumer, branch: p.consumer.main_branch ?? "" }) });
+      for (const p of latestPerConsumer(
+        pubs.filter((x) => x.consumer.main_branch && x.branches.includes(x.consumer.main_branch)),
+      )) {
+        out.push({
+          pub: p,
+          selector: resolve(p, { kind: "latestForBranch", consumer, branch: p.consumer.main_branch ?? "" }),
+        });
       }
       return out;
     }
@@ -237,14 +253,21 @@ export class PactsForVerification {
     if (branch !== undefined) {
       const onBranch = pubs.filter((x) => x.branches.includes(branch));
       if (s.latest === false) {
-        return onBranch.map((p) => ({ pub: p, selector: resolve(p, { kind: "allForBranch", consumer, branch }) }));
+        return onBranch.map((p) => ({
+          pub: p,
+          selector: resolve(p, { kind: "allForBranch", consumer, branch }),
+        }));
       }
       const latest = latestPerConsumer(onBranch);
-      for (const p of latest) out.push({ pub: p, selector: resolve(p, { kind: "latestForBranch", consumer, branch }) });
+      for (const p of latest)
+        out.push({ pub: p, selector: resolve(p, { kind: "latestForBranch", consumer, branch }) });
       if (latest.length === 0 && s.fallbackBranch) {
         const fb = s.fallbackBranch;
         for (const p of latestPerConsumer(pubs.filter((x) => x.branches.includes(fb)))) {
-          out.push({ pub: p, selector: resolve(p, { kind: "latestForBranch", consumer, branch, fallbackBranch: fb }) });
+          out.push({
+            pub: p,
+            selector: resolve(p, { kind: "latestForBranch", consumer, branch, fallbackBranch: fb }),
+          });
         }
       }
       return out;
@@ -256,11 +279,15 @@ export class PactsForVerification {
         return tagged.map((p) => ({ pub: p, selector: resolve(p, { kind: "allForTag", consumer, tag }) }));
       }
       const latest = latestPerConsumer(tagged);
-      for (const p of latest) out.push({ pub: p, selector: resolve(p, { kind: "latestForTag", consumer, tag }) });
+      for (const p of latest)
+        out.push({ pub: p, selector: resolve(p, { kind: "latestForTag", consumer, tag }) });
       if (latest.length === 0 && s.fallbackTag) {
         const ft = s.fallbackTag;
         for (const p of latestPerConsumer(pubs.filter((x) => x.tags.includes(ft)))) {
-          out.push({ pub: p, selector: resolve(p, { kind: "latestForTag", consumer, tag, fallbackTag: ft }) });
+          out.push({
+            pub: p,
+            selector: resolve(p, { kind: "latestForTag", consumer, tag, fallbackTag: ft }),
+          });
         }
       }
       return out;
@@ -279,7 +306,11 @@ export class PactsForVerification {
           if (p) {
             out.push({
               pub: p,
-              selector: resolve(p, { kind: "currentlyDeployed", consumer, environment: envNames.get(d.environment_id) }),
+              selector: resolve(p, {
+                kind: "currentlyDeployed",
+                consumer,
+                environment: envNames.get(d.environment_id),
+              }),
             });
           }
         }
@@ -290,7 +321,11 @@ export class PactsForVerification {
           if (p) {
             out.push({
               pub: p,
-              selector: resolve(p, { kind: "currentlySupported", consumer, environment: envNames.get(r.environment_id) }),
+              selector: resolve(p, {
+                kind: "currentlySupported",
+                consumer,
+                environment: envNames.get(r.environment_id),
+              }),
             });
           }
         }
@@ -301,7 +336,8 @@ export class PactsForVerification {
     if (s.latest === false) {
       return pubs.map((p) => ({ pub: p, selector: resolve(p, { kind: "overallLatest", consumer }) }));
     }
-    for (const p of latestPerConsumer(pubs)) out.push({ pub: p, selector: resolve(p, { kind: "overallLatest", consumer }) });
+    for (const p of latestPerConsumer(pubs))
+      out.push({ pub: p, selector: resolve(p, { kind: "overallLatest", consumer }) });
     return out;
   }
 
@@ -313,7 +349,9 @@ export class PactsForVerification {
     request: PactsForVerificationRequest,
     onlyNonWip = false,
   ): { pending: boolean; pendingProviderTags: string[]; nonPendingProviderTags: string[] } {
-    const successes = verifications.filter((v) => v.verification.success === 1 && (!onlyNonWip || v.verification.wip === 0));
+    const successes = verifications.filter(
+      (v) => v.verification.success === 1 && (!onlyNonWip || v.verification.wip === 0),
+    );
     const branch = request.providerVersionBranch;
     if (branch !== undefined) {
       const fromBranch = successes.some((v) => v.providerBranches.includes(branch));
@@ -323,7 +361,11 @@ export class PactsForVerification {
           v.providerBranches.some((b) => b !== branch) &&
           (!branchRow || v.verification.created_at < branchRow.created_at),
       );
-      return { pending: !fromBranch && !fromOtherBefore, pendingProviderTags: [], nonPendingProviderTags: [] };
+      return {
+        pending: !fromBranch && !fromOtherBefore,
+        pendingProviderTags: [],
+        nonPendingProviderTags: [],
+      };
     }
     if (request.providerVersionTags.length > 0) {
       const pendingTags = request.providerVersionTags.filter((tag) => {
@@ -358,26 +400,42 @@ export class PactsForVerification {
     for (const p of all) {
       for (const b of p.branches) {
         const key = `${p.consumer.id}\u0000b\u0000${b}`;
-        if (!heads.has(key)) heads.set(key, { pub: p, selector: resolve(p, { kind: "latestForBranch", branch: b }) });
+        if (!heads.has(key))
+          heads.set(key, { pub: p, selector: resolve(p, { kind: "latestForBranch", branch: b }) });
       }
       for (const t of p.tags) {
         const key = `${p.consumer.id}\u0000t\u0000${t}`;
-        if (!heads.has(key)) heads.set(key, { pub: p, selector: resolve(p, { kind: "latestForTag", tag: t }) });
+        if (!heads.has(key))
+          heads.set(key, { pub: p, selector: resolve(p, { kind: "latestForTag", tag: t }) });
       }
     }
-    const explicitShas = new Set(explicit.map((e) => `${e.publication.consumer.id}:${e.publication.pactVersion.sha}`));
+    const explicitShas = new Set(
+      explicit.map((e) => `${e.publication.consumer.id}:${e.publication.pactVersion.sha}`),
+    );
     const byPactVersion = new Map<number, VerifiablePact>();
     for (const { pub, selector } of heads.values()) {
       if (pub.publication.created_at < sinceIso) continue;
       if (explicitShas.has(`${pub.consumer.id}:${pub.pactVersion.sha}`)) continue;
-      const status = this.pendingStatus(provider, pub, verifications.get(pub.pactVersion.id) ?? [], request, true);
+      const status = this.pendingStatus(
+        provider,
+        pub,
+        verifications.get(pub.pactVersion.id) ?? [],
+        request,
+        true,
+      );
       if (!status.pending) continue;
       const existing = byPactVersion.get(pub.pactVersion.id);
       if (existing) {
         existing.selectors.push(selector);
         continue;
       }
-      byPactVersion.set(pub.pactVersion.id, { publication: pub, selectors: [selector], wip: true, ...status, pending: true });
+      byPactVersion.set(pub.pactVersion.id, {
+        publication: pub,
+        selectors: [selector],
+        wip: true,
+        ...status,
+        pending: true,
+      });
     }
     return [...byPactVersion.values()];
   }
@@ -418,10 +476,14 @@ function selectorDescription(s: ResolvedSelector, providerName: string): string 
         : `latest ${versionLabel} from branch '${s.branch}'`;
       break;
     case "allForTag":
-      d = s.consumer ? `all ${s.consumer} versions tagged '${s.tag}'` : `all consumer versions tagged '${s.tag}'`;
+      d = s.consumer
+        ? `all ${s.consumer} versions tagged '${s.tag}'`
+        : `all consumer versions tagged '${s.tag}'`;
       break;
     case "allForBranch":
-      d = s.consumer ? `all ${s.consumer} versions from branch '${s.branch}'` : `all consumer versions from branch '${s.branch}'`;
+      d = s.consumer
+        ? `all ${s.consumer} versions from branch '${s.branch}'`
+        : `all consumer versions from branch '${s.branch}'`;
       break;
     case "currentlyDeployed":
     case "currentlySupported":
@@ -436,7 +498,8 @@ function selectorDescriptions(selectors: ResolvedSelector[], providerName: strin
   const deployed = selectors.filter((s) => s.kind === "currentlyDeployed");
   const supported = selectors.filter((s) => s.kind === "currentlySupported");
   for (const s of selectors) {
-    if (s.kind !== "currentlyDeployed" && s.kind !== "currentlySupported") lines.push(selectorDescription(s, providerName));
+    if (s.kind !== "currentlyDeployed" && s.kind !== "currentlySupported")
+      lines.push(selectorDescription(s, providerName));
   }
   const grouped = (list: ResolvedSelector[], verb: string): void => {
     const byConsumer = new Map<string, ResolvedSelector[]>();
@@ -446,7 +509,9 @@ function selectorDescriptions(selectors: ResolvedSelector[], providerName: strin
     }
     for (const [consumer, group] of byConsumer) {
       const label = consumer ? `version(s) of ${consumer}` : "consumer version(s)";
-      lines.push(`${label} ${verb} ${joinUnquoted(group.map((s) => `${s.environment} (${s.consumerVersionNumber})`))}`);
+      lines.push(
+        `${label} ${verb} ${joinUnquoted(group.map((s) => `${s.environment} (${s.consumerVersionNumber})`))}`,
+      );
     }
   };
   grouped(deployed, "currently deployed to");
@@ -491,7 +556,8 @@ export function buildNotices(
   const branches = pact.selectors.filter((s) => s.kind === "latestForBranch").map((s) => s.branch ?? "");
 
   const pendingDescription = (anyOrA: "any" | "a"): string => {
-    if (providerBranch !== undefined) return `${anyOrA} version of ${providerName} from branch '${providerBranch}'`;
+    if (providerBranch !== undefined)
+      return `${anyOrA} version of ${providerName} from branch '${providerBranch}'`;
     const tags = pact.pendingProviderTags;
     if (tags.length === 0) return providerName;
     if (tags.length === 1) return `${anyOrA} version of ${providerName} with tag '${tags[0]}'`;
@@ -505,15 +571,25 @@ export function buildNotices(
     return `a version of ${providerName} with tag ${joinQuoted(tags)}`;
   };
   const withTheseTags =
-    pact.pendingProviderTags.length === 0 ? "" : pact.pendingProviderTags.length === 1 ? "with this tag " : "with these tags ";
+    pact.pendingProviderTags.length === 0
+      ? ""
+      : pact.pendingProviderTags.length === 1
+        ? "with this tag "
+        : "with these tags ";
 
   let inclusion: string;
   if (pact.wip) {
     const versionText = heads.length === 1 || branches.length === 1 ? "version" : "versions";
     const parts: string[] = [];
-    if (branches.length > 0) parts.push(`from ${branches.length === 1 ? "branch" : "branches"} ${joinQuoted(branches)}`);
+    if (branches.length > 0)
+      parts.push(`from ${branches.length === 1 ? "branch" : "branches"} ${joinQuoted(branches)}`);
     if (heads.length > 0) parts.push(`tagged with ${joinQuoted(heads)}`);
-    const same = pact.selectors.length === 1 ? "" : pact.selectors.length === 2 ? " (both have the same content)" : " (all have the same content)";
+    const same =
+      pact.selectors.length === 1
+        ? ""
+        : pact.selectors.length === 2
+          ? " (both have the same content)"
+          : " (all have the same content)";
     inclusion = `The pact at ${pactUrl} is being verified because it is a 'work in progress' pact (ie. it is the pact for the latest ${versionText} of ${consumerName} ${parts.join(" and ")}${same} and is still in pending state). ${READ_MORE_WIP}`;
   } else {
     const criteria = pact.selectors.length > 1 ? "criteria" : "criterion";
@@ -569,7 +645,10 @@ export function decorateVerifiablePact(
     shortDescription: pact.selectors.map(shortSelectorDescription).join(", "),
     verificationProperties,
     _links: {
-      self: { href: url, name: `Pact between ${pub.consumer.name} (${pub.consumerVersion.number}) and ${providerName}` },
+      self: {
+        href: url,
+        name: `Pact between ${pub.consumer.name} (${pub.consumerVersion.number}) and ${providerName}`,
+      },
     },
   };
 }

@@ -8,11 +8,14 @@ export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 export interface RouteMatch<H> {
   handler: H;
+  /** The pattern that matched, e.g. `/pacticipants/:name`. */
+  pattern: string;
   params: Record<string, string>;
 }
 
 interface Route<H> {
   method: HttpMethod;
+  pattern: string;
   segments: string[];
   handler: H;
 }
@@ -39,7 +42,7 @@ export class RouteTable<H> {
   private readonly routes: Route<H>[] = [];
 
   add(method: HttpMethod, pattern: string, handler: H): this {
-    this.routes.push({ method, segments: splitPath(pattern) ?? [], handler });
+    this.routes.push({ method, pattern, segments: splitPath(pattern) ?? [], handler });
     return this;
   }
 
@@ -51,7 +54,7 @@ export class RouteTable<H> {
       const params = match(route.segments, segments);
       if (!params) continue;
       if (route.method === method || (method === "HEAD" && route.method === "GET")) {
-        return { kind: "found", match: { handler: route.handler, params } };
+        return { kind: "found", match: { handler: route.handler, pattern: route.pattern, params } };
       }
       allowed.push(route.method);
     }

@@ -1,0 +1,17 @@
+/** The broker-compatible server: start it, stop it, and the typed errors it throws. */
+export {
+  startBrokerServer,
+  type BrokerAuth,
+  type BrokerLogger,
+  type BrokerRequestRecord,
+  type BrokerServerOptions,
+  type StartedBrokerServer,
+} from "./broker-server.ts";
+export {
+  BrokerConflictError,
+  BrokerError,
+  BrokerNotFoundError,
+  BrokerStartError,
+  BrokerUnauthorizedError,
+  BrokerValidationError,
+} from "./broker-errors.ts";

@@ -1,0 +1,141 @@
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { Toxiproxy } from "toxiproxy-node-client";
+import { cacheDir } from "../paths.ts";
+import { docker } from "./docker-client.ts";
+import type { StackTimings, StartedStack } from "./stack.ts";
+
+/** What `faultline up` leaves behind so that `ps`, `logs` and `down` find the detached stack. */
+export interface StackStateFile {
+  version: 1;
+  target: string;
+  manifestFile: string;
+  runId: string;
+  network: string;
+  entrypointUrl: string;
+  toxiproxyUrl: string;
+  kafkaBrokers?: string[];
+  containers: { name: string; kind: string; id: string; readiness?: string; urls: Record<string, string> }[];
+  edges: string[];
+  timings: StackTimings;
+}
+
+function stateDir(): string {
+  return path.join(cacheDir(), "stacks");
+}
+
+export function stateFile(target: string): string {
+  return path.join(stateDir(), `${target}.json`);
+}
+
+export async function writeStackState(stack: StartedStack): Promise<StackStateFile> {
+  const states = await stack.states();
+  const state: StackStateFile = {
+    version: 1,
+    target: stack.manifest.name,
+    manifestFile: stack.manifest.file,
+    runId: stack.runId,
+    network: stack.network.name,
+    entrypointUrl: stack.entrypointUrl,
+    toxiproxyUrl: stack.toxiproxyUrl,
+    kafkaBrokers: Object.values(stack.manifest.infrastructure).some((i) => i.kind === "kafka") ? stack.kafkaBrokers() : undefined,
+    containers: await Promise.all(
+      states.map(async (s) => ({
+        name: s.name,
+        kind: s.kind,
+        id: (await docker().getContainer(s.container).inspect()).Id,
+        readiness: stack.manifest.services[s.name]?.readiness,
+        urls: s.urls,
+      })),
+    ),
+    edges: stack.edgeNames(),
+    timings: stack.timings,
+  };
+  await mkdir(stateDir(), { recursive: true });
+  await writeFile(stateFile(state.target), `${JSON.stringify(state, null, 2)}\n`);
+  return state;
+}
+
+export async function readStackState(target: string): Promise<StackStateFile | undefined> {
+  try {
+    return JSON.parse(await readFile(stateFile(target), "utf8")) as StackStateFile;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function listStackStates(): Promise<StackStateFile[]> {
+  try {
+    const files = (await readdir(stateDir())).filter((f) => f.endsWith(".json"));
+    const out: StackStateFile[] = [];
+    for (const f of files) {
+      const s = await readStackState(f.replace(/\.json$/, ""));
+      if (s) out.push(s);
+    }
+    return out;
+  } catch {
+    return [];
+  }
+}
+
+export async function removeStackState(target: string): Promise<void> {
+  await rm(stateFile(target), { force: true });
+}
+
+export interface PsRow {
+  name: string;
+  kind: string;
+  state: string;
+  ready: boolean | undefined;
+  urls: Record<string, string>;
+}
+
+export interface PsEdge {
+  name: string;
+  enabled: boolean;
+  toxics: { name: string; type: string; stream: string; toxicity: number; attributes: Record<string, unknown> }[];
+}
+
+/** Live state of a detached stack: each container's state and readiness, each edge and its toxics. */
+export async function inspectDetached(state: StackStateFile): Promise<{ services: PsRow[]; edges: PsEdge[] }> {
+  const services: PsRow[] = [];
+  for (const c of state.containers) {
+    let st = "removed";
+    let running = false;
+    try {
+      const info = await docker().getContainer(c.id).inspect();
+      st = info.State.Paused ? "paused" : info.State.Status;
+      running = info.State.Running && !info.State.Paused;
+    } catch {
+      // removed behind our back
+    }
+    let ready: boolean | undefined;
+    if (running && c.kind === "service" && c.urls.http && c.readiness) {
+      ready = await fetch(`${c.urls.http}${c.readiness}`, { signal: AbortSignal.timeout(2000) })
+        .then((r) => r.status === 200)
+        .catch(() => false);
+    }
+    services.push({ name: c.name, kind: c.kind, state: st, ready, urls: c.urls });
+  }
+  let edges: PsEdge[] = [];
+  try {
+    const proxies = await new Toxiproxy(state.toxiproxyUrl).getAll();
+    edges = Object.values(proxies).map((p) => {
+      const j = p.toJson();
+      return {
+        name: j.name,
+        enabled: j.enabled,
+        toxics: j.toxics.map((t) => ({
+          name: t.name,
+          type: String(t.type),
+          stream: String(t.stream),
+          toxicity: t.toxicity,
+          attributes: t.attributes as Record<string, unknown>,
+        })),
+      };
+    });
+  } catch {
+    // Toxiproxy is down: no edges to show
+  }
+  return { services, edges: edges.sort((a, b) => a.name.localeCompare(b.name)) };
+}
