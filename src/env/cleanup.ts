@@ -139,6 +139,14 @@ export function installCleanupHandlers(
     cleaning ??= (async () => {
       log(`faultline: ${why}: removing this run's containers and networks ...`);
       const r = await removeRun(runId).catch(() => undefined);
+      // A create request already in flight when the signal came lands after the first pass.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      const again = await removeRun(runId).catch(() => undefined);
+      if (r && again) {
+        r.containers.push(...again.containers);
+        r.networks.push(...again.networks);
+        r.volumes.push(...again.volumes);
+      }
       if (r) {
         log(
           `faultline: removed ${r.containers.length} container(s), ${r.networks.length} network(s), ${r.volumes.length} volume(s)`,

@@ -1,0 +1,205 @@
+import { spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import path from "node:path";
+import { Kafka, logLevel } from "kafkajs";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { docker } from "../../src/env/docker-client.ts";
+import { loadManifest, parseManifest } from "../../src/env/manifest.ts";
+import { LABEL_RUN_ID } from "../../src/env/run-labels.ts";
+import { Environment, StackStartError, type StartedStack } from "../../src/env/stack.ts";
+import { projectRoot } from "../../src/paths.ts";
+import { paymentsLedger } from "../support/payments-ledger.ts";
+import { ShopClient } from "../support/shop-client.ts";
+
+const TOPIC = "shop.orders.events";
+
+/** Median of n timed runs of fn, in ms. */
+async function median(n: number, fn: () => Promise<unknown>): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await fn();
+    times.push(performance.now() - t0);
+  }
+  return times.sort((a, b) => a - b)[Math.floor(n / 2)]!;
+}
+
+describe("the shop stack: every edge through Toxiproxy", () => {
+  let stack: StartedStack;
+  let shop: ShopClient;
+
+  beforeAll(async () => {
+    const manifest = await loadManifest("shop", projectRoot());
+    stack = await new Environment(manifest).start();
+    shop = new ShopClient(stack.entrypointUrl, stack.url("notifications"));
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+  beforeEach(async () => {
+    await stack.reset();
+  });
+
+  it("comes up with every service ready and every edge a proxy", async () => {
+    const states = await stack.states();
+    for (const svc of Object.keys(stack.manifest.services)) {
+      expect(states.find((s) => s.name === svc)).toMatchObject({ state: "running", ready: true });
+    }
+    const proxies = Object.keys(await stack.toxiproxy.client.getAll()).sort();
+    expect(proxies).toEqual([...stack.manifest.edges.map((e) => e.name), "host->kafka"].sort());
+    expect(stack.timings.containers.map((c) => c.name).sort()).toEqual(
+      ["toxiproxy", ...Object.keys(stack.manifest.infrastructure), ...Object.keys(stack.manifest.services)].sort(),
+    );
+    for (const c of stack.timings.containers) expect(c.createdToReadyMs).toBeGreaterThan(0);
+  });
+
+  it("services are configured with the proxies' addresses, never the real ones", async () => {
+    const info = await docker().getContainer(`${stack.network.name}-orders`).inspect();
+    const env = Object.fromEntries(info.Config.Env.map((e) => e.split(/=(.*)/s).slice(0, 2) as [string, string]));
+    expect(env.PAYMENTS_ADDR).toMatch(/^toxiproxy:\d+$/);
+    expect(env.INVENTORY_ADDR).toMatch(/^toxiproxy:\d+$/);
+    expect(env.KAFKA_BROKERS).toMatch(/^toxiproxy:\d+$/);
+    expect(env.DATABASE_URL).toMatch(/@toxiproxy:\d+\/orders\?/);
+  });
+
+  it("a placed order is confirmed; stock, payment and notifications reflect it", async () => {
+    const before = await shop.product("SKU-1");
+    const ledgerBefore = await paymentsLedger(stack.url("payments", "grpc"));
+    const { order: placed } = await shop.placeOrder([{ sku: "SKU-1", quantity: 2 }]);
+    const order = await shop.settled(placed.id);
+    expect(order.status).toBe("confirmed");
+    expect(order.total_cents).toBe(2 * before.price_cents);
+
+    const after = await shop.product("SKU-1");
+    expect(after.available).toBe(before.available - 2);
+    expect(after.available + after.reserved).toBe(after.initial);
+    const ledger = await paymentsLedger(stack.url("payments", "grpc"));
+    expect(ledger.captured_cents - ledgerBefore.captured_cents).toBe(order.total_cents);
+
+    const notes = await shop.awaitNotifications(order.id, 2);
+    expect(notes.map((n) => n.event_type).sort()).toEqual(["order.confirmed", "order.created"]);
+    expect(new Set(notes.map((n) => n.event_id)).size).toBe(notes.length);
+  });
+
+  it("a declined payment cancels the order and releases its stock", async () => {
+    // SKU-3 costs more than payments' decline limit.
+    const before = await shop.product("SKU-3");
+    const { order: placed } = await shop.placeOrder([{ sku: "SKU-3", quantity: 1 }]);
+    const order = await shop.settled(placed.id);
+    expect(order.status).toBe("cancelled");
+    expect(order.cancellation_reason).toMatch(/declin/i);
+    const after = await shop.product("SKU-3");
+    expect(after.available).toBe(before.available);
+    expect(after.reserved).toBe(before.reserved);
+  });
+
+  it("300 ms of latency on orders->payments makes order creation at least 300 ms slower; reset() restores it", async () => {
+    const place = async () => shop.settled((await shop.placeOrder([{ sku: "SKU-1", quantity: 1 }])).order.id);
+    await place(); // warm connections
+    const base = await median(3, place);
+    await stack.edge("orders->payments").latency(300);
+    const slowed = await median(3, place);
+    expect(slowed - base).toBeGreaterThanOrEqual(300);
+    await stack.reset();
+    const restored = await median(3, place);
+    expect(restored).toBeLessThan(base + 150);
+  });
+
+  it("with orders->kafka cut, orders still succeed (outbox) and their events arrive once the edge is back, each handled once", async () => {
+    const edge = stack.edge("orders->kafka");
+    await edge.disable();
+    const { order: placed } = await shop.placeOrder([{ sku: "SKU-1", quantity: 1 }]);
+    const order = await shop.settled(placed.id);
+    expect(order.status).toBe("confirmed");
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(await shop.notifications(order.id)).toEqual([]);
+
+    await edge.enable();
+    const notes = await shop.awaitNotifications(order.id, 2, 60_000);
+    await new Promise((r) => setTimeout(r, 1000));
+    const final = await shop.notifications(order.id);
+    expect(final).toHaveLength(notes.length);
+    expect(final.map((n) => n.event_type).sort()).toEqual(["order.confirmed", "order.created"]);
+  });
+
+  it("Kafka traffic of orders and notifications really passes through their edges", async () => {
+    // notifications->kafka cut: orders' events reach Kafka (read via host->kafka) but not notifications.
+    await stack.edge("notifications->kafka").disable();
+    const kafka = new Kafka({ clientId: "edge-check", brokers: stack.kafkaBrokers(), logLevel: logLevel.NOTHING });
+    const consumer = kafka.consumer({ groupId: `edge-check-${randomUUID()}` });
+    await consumer.connect();
+    await consumer.subscribe({ topic: TOPIC, fromBeginning: false });
+    const seen: string[] = [];
+    await consumer.run({ eachMessage: async ({ message }) => void seen.push(message.key?.toString() ?? "") });
+    await new Promise((r) => setTimeout(r, 3000)); // group join
+    const { order } = await shop.placeOrder([{ sku: "SKU-1", quantity: 1 }]);
+    await shop.settled(order.id);
+    const until = Date.now() + 20_000;
+    while (!seen.includes(order.id) && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
+    expect(seen).toContain(order.id);
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(await shop.notifications(order.id)).toEqual([]);
+
+    await stack.edge("notifications->kafka").enable();
+    await shop.awaitNotifications(order.id, 2, 60_000);
+
+    // host->kafka cut: this host's consumer stops receiving, though orders keeps publishing.
+    await stack.edge("host->kafka").disable();
+    const { order: second } = await shop.placeOrder([{ sku: "SKU-1", quantity: 1 }]);
+    await shop.settled(second.id);
+    await shop.awaitNotifications(second.id, 2, 60_000);
+    expect(seen).not.toContain(second.id);
+    await stack.edge("host->kafka").enable();
+    await consumer.disconnect();
+  });
+
+  it("a killed service restarts, becomes ready again, and the stack stays usable", async () => {
+    await stack.kill("payments");
+    expect((await stack.states()).find((s) => s.name === "payments")?.state).toBe("exited");
+    await stack.restart("payments");
+    expect((await stack.states()).find((s) => s.name === "payments")).toMatchObject({ state: "running", ready: true });
+    const { order } = await shop.placeOrder([{ sku: "SKU-1", quantity: 1 }]);
+    expect((await shop.settled(order.id, 60_000)).status).toBe("confirmed");
+  });
+
+  it("an unknown edge lists the known ones", () => {
+    expect(() => stack.edge("orders->paymnts")).toThrow(/No edge "orders->paymnts" in target "shop"; edges: .*orders->payments/);
+  });
+});
+
+describe("start-up failures", () => {
+  it("a missing image fails before any container starts, naming the image and the fix", async () => {
+    const manifest = parseManifest(
+      "name: broken\nservices:\n  api:\n    image: faultline/not-built:1\n    ports: { http: 8080 }\n",
+      "broken.yaml",
+      { knownImage: () => true },
+    );
+    const before = (await docker().listContainers({ all: true })).length;
+    const err = await new Environment(manifest).start().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StackStartError);
+    expect((err as Error).message).toMatch(/api: image faultline\/not-built:1 is not built \(fix: faultline images build/);
+    expect((await docker().listContainers({ all: true })).length).toBe(before);
+  });
+
+  it("SIGINT during `faultline up` start-up removes every container and network it made", async () => {
+    const runId = `up-sigint-${randomUUID()}`;
+    const child = spawn(process.execPath, [path.join(projectRoot(), "bin", "faultline.mjs"), "up", "--target", "shop"], {
+      env: { ...process.env, FAULTLINE_RUN_ID: runId, FAULTLINE_CACHE_DIR: path.join(projectRoot(), ".scratch", runId) },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+    // Interrupt once the infrastructure is starting: containers exist, services are not up yet.
+    const until = Date.now() + 60_000;
+    while (!/infrastructure/.test(out) && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    expect(out).toMatch(/infrastructure/);
+    const filters = JSON.stringify({ label: [`${LABEL_RUN_ID}=${runId}`] });
+    expect((await docker().listContainers({ all: true, filters })).length).toBeGreaterThan(0);
+    child.kill("SIGINT");
+    expect(await exited).toBe(130);
+    expect(await docker().listContainers({ all: true, filters })).toEqual([]);
+    expect(await docker().listNetworks({ filters })).toEqual([]);
+  });
+});
