@@ -15,13 +15,16 @@ interface StartOptions {
 
 function parsePort(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`port must be 0-65535, got '${value}'`);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new InvalidArgumentError(`port must be 0-65535, got '${value}'`);
   return n;
 }
 
 /** `faultline broker start`: a Pact Broker compatible server on SQLite, until SIGINT/SIGTERM. */
 export function registerBrokerCommand(program: Command): void {
-  const broker = program.command("broker").description("a local Pact Broker compatible server for offline work and CI");
+  const broker = program
+    .command("broker")
+    .description("a local Pact Broker compatible server for offline work and CI");
 
   broker
     .command("start")
@@ -38,7 +41,9 @@ export function registerBrokerCommand(program: Command): void {
       const username = opts.username ?? process.env.PACT_BROKER_USERNAME;
       const password = opts.password ?? process.env.PACT_BROKER_PASSWORD;
       const auth: BrokerAuth | undefined =
-        token || username ? { ...(token ? { token } : {}), ...(username ? { username, password: password ?? "" } : {}) } : undefined;
+        token || username
+          ? { ...(token ? { token } : {}), ...(username ? { username, password: password ?? "" } : {}) }
+          : undefined;
       const log = (message: string): void => {
         process.stderr.write(`${message}\n`);
       };

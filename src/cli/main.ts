@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { registerDoctorCommand } from "./doctor.ts";
 import { registerImagesCommand } from "./images.ts";
+import { registerRunCommand } from "./run.ts";
 import { registerStackCommands } from "./stack.ts";
 
 const program = new Command();
@@ -16,6 +17,7 @@ program
 registerImagesCommand(program);
 registerDoctorCommand(program);
 registerStackCommands(program);
+registerRunCommand(program);
 
 try {
   await program.parseAsync(process.argv);

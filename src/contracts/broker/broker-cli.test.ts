@@ -27,8 +27,20 @@ const sku1: Interaction = {
   status: 200,
   body: { sku: "SKU-1", name: "Product SKU-1" },
 };
-const sku2: Interaction = { ...sku1, description: "a request for product SKU-2", state: "product SKU-2 exists", path: "/products/SKU-2", body: { sku: "SKU-2", name: "Product SKU-2" } };
-const missing: Interaction = { ...sku1, description: "a request for product SKU-404", state: "product SKU-404 exists", path: "/products/SKU-404", body: { sku: "SKU-404" } };
+const sku2: Interaction = {
+  ...sku1,
+  description: "a request for product SKU-2",
+  state: "product SKU-2 exists",
+  path: "/products/SKU-2",
+  body: { sku: "SKU-2", name: "Product SKU-2" },
+};
+const missing: Interaction = {
+  ...sku1,
+  description: "a request for product SKU-404",
+  state: "product SKU-404 exists",
+  path: "/products/SKU-404",
+  body: { sku: "SKU-404" },
+};
 
 const b = (): string[] => ["--broker-base-url", broker.url];
 
@@ -40,24 +52,47 @@ beforeAll(async () => {
 afterAll(async () => {
   await provider?.[Symbol.asyncDispose]();
   await broker?.stop();
-  console.log(`[broker endpoints called by the pact CLI and verifier in broker-cli.test.ts]\n  ${recorder.endpoints().sort().join("\n  ")}`);
+  console.log(
+    `[broker endpoints called by the pact CLI and verifier in broker-cli.test.ts]\n  ${recorder.endpoints().sort().join("\n  ")}`,
+  );
 });
 
 describe("pact broker CLI against the local broker", { timeout: 120_000 }, () => {
   it("publishes a pact with version, branch and tags", async () => {
     const file = writePact(pacts, "cli-web", "cli-api", [sku1]);
     const from = recorder.mark();
-    const r = await pactBroker(["publish", file, ...b(), "--consumer-app-version", "1.0.0", "--branch", "main", "--tag", "dev,rc", "--build-url", "http://ci/1"]);
+    const r = await pactBroker([
+      "publish",
+      file,
+      ...b(),
+      "--consumer-app-version",
+      "1.0.0",
+      "--branch",
+      "main",
+      "--tag",
+      "dev,rc",
+      "--build-url",
+      "http://ci/1",
+    ]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain("Created cli-web version 1.0.0 with branch main and tags dev, rc");
     expect(r.stdout).toContain("Pact successfully published for cli-web version 1.0.0 and provider cli-api.");
     expect(recorder.endpoints(from)).toEqual(["GET /", "POST /contracts/publish"]);
 
-    const described = await pactBroker(["describe-version", ...b(), "--pacticipant", "cli-web", "--version", "1.0.0"]);
+    const described = await pactBroker([
+      "describe-version",
+      ...b(),
+      "--pacticipant",
+      "cli-web",
+      "--version",
+      "1.0.0",
+    ]);
     expect(described.code).toBe(0);
     expect(described.stdout).toMatch(/1\.0\.0\s+┆\s+dev, rc/);
 
-    const pact = (await (await fetch(`${broker.url}/pacts/provider/cli-api/consumer/cli-web/version/1.0.0`)).json()) as {
+    const pact = (await (
+      await fetch(`${broker.url}/pacts/provider/cli-api/consumer/cli-web/version/1.0.0`)
+    ).json()) as {
       interactions: { description: string }[];
     };
     expect(pact.interactions.map((i) => i.description)).toEqual([sku1.description]);
@@ -68,9 +103,25 @@ describe("pact broker CLI against the local broker", { timeout: 120_000 }, () =>
   });
 
   it("creates and updates a pacticipant with its main branch", async () => {
-    const created = await pactBroker(["create-or-update-pacticipant", ...b(), "--name", "cli-mobile", "--main-branch", "trunk"]);
+    const created = await pactBroker([
+      "create-or-update-pacticipant",
+      ...b(),
+      "--name",
+      "cli-mobile",
+      "--main-branch",
+      "trunk",
+    ]);
     expect(created.code, created.stdout + created.stderr).toBe(0);
-    const updated = await pactBroker(["create-or-update-pacticipant", ...b(), "--name", "cli-mobile", "--main-branch", "main", "--repository-url", "https://git.example/cli-mobile"]);
+    const updated = await pactBroker([
+      "create-or-update-pacticipant",
+      ...b(),
+      "--name",
+      "cli-mobile",
+      "--main-branch",
+      "main",
+      "--repository-url",
+      "https://git.example/cli-mobile",
+    ]);
     expect(updated.code).toBe(0);
     const described = await pactBroker(["describe-pacticipant", ...b(), "--name", "cli-mobile"]);
     expect(described.code).toBe(0);
@@ -81,30 +132,79 @@ describe("pact broker CLI against the local broker", { timeout: 120_000 }, () =>
   });
 
   it("creates an environment and records deployments and releases to it", async () => {
-    const env = await pactBroker(["create-environment", ...b(), "--name", "staging", "--display-name", "Staging"]);
+    const env = await pactBroker([
+      "create-environment",
+      ...b(),
+      "--name",
+      "staging",
+      "--display-name",
+      "Staging",
+    ]);
     expect(env.code, env.stdout + env.stderr).toBe(0);
     expect(env.stdout).toMatch(/Created staging environment in the Pact Broker with UUID [0-9a-f-]{36}/);
     const again = await pactBroker(["create-environment", ...b(), "--name", "staging"]);
     expect(again.code).not.toBe(0);
 
-    const deployed = await pactBroker(["record-deployment", ...b(), "--pacticipant", "cli-web", "--version", "1.0.0", "--environment", "staging"]);
+    const deployed = await pactBroker([
+      "record-deployment",
+      ...b(),
+      "--pacticipant",
+      "cli-web",
+      "--version",
+      "1.0.0",
+      "--environment",
+      "staging",
+    ]);
     expect(deployed.code, deployed.stdout + deployed.stderr).toBe(0);
-    expect(deployed.stdout).toContain("Recorded deployment of cli-web version 1.0.0 to staging environment in the Pact Broker.");
-    const released = await pactBroker(["record-release", ...b(), "--pacticipant", "cli-web", "--version", "1.0.0", "--environment", "staging"]);
+    expect(deployed.stdout).toContain(
+      "Recorded deployment of cli-web version 1.0.0 to staging environment in the Pact Broker.",
+    );
+    const released = await pactBroker([
+      "record-release",
+      ...b(),
+      "--pacticipant",
+      "cli-web",
+      "--version",
+      "1.0.0",
+      "--environment",
+      "staging",
+    ]);
     expect(released.code).toBe(0);
-    expect(released.stdout).toContain("Recorded release of cli-web version 1.0.0 to staging environment in the Pact Broker.");
-    const unknownEnv = await pactBroker(["record-deployment", ...b(), "--pacticipant", "cli-web", "--version", "1.0.0", "--environment", "nowhere"]);
+    expect(released.stdout).toContain(
+      "Recorded release of cli-web version 1.0.0 to staging environment in the Pact Broker.",
+    );
+    const unknownEnv = await pactBroker([
+      "record-deployment",
+      ...b(),
+      "--pacticipant",
+      "cli-web",
+      "--version",
+      "1.0.0",
+      "--environment",
+      "nowhere",
+    ]);
     expect(unknownEnv.code).not.toBe(0);
     expect(unknownEnv.stdout).toContain("Environment nowhere does not exist");
 
-    const tagged = await pactBroker(["create-version-tag", ...b(), "--pacticipant", "cli-web", "--version", "1.0.0", "--tag", "staging"]);
+    const tagged = await pactBroker([
+      "create-version-tag",
+      ...b(),
+      "--pacticipant",
+      "cli-web",
+      "--version",
+      "1.0.0",
+      "--tag",
+      "staging",
+    ]);
     expect(tagged.code).toBe(0);
 
     const envs = (await (await fetch(`${broker.url}/environments?name=staging`)).json()) as {
       _embedded: { environments: { uuid: string }[] };
     };
     const uuid = envs._embedded.environments[0]!.uuid;
-    const current = (await (await fetch(`${broker.url}/environments/${uuid}/deployed-versions/currently-deployed`)).json()) as {
+    const current = (await (
+      await fetch(`${broker.url}/environments/${uuid}/deployed-versions/currently-deployed`)
+    ).json()) as {
       _embedded: { deployedVersions: { _embedded: { version: { number: string } } }[] };
     };
     expect(current._embedded.deployedVersions.map((d) => d._embedded.version.number)).toEqual(["1.0.0"]);
@@ -112,7 +212,14 @@ describe("pact broker CLI against the local broker", { timeout: 120_000 }, () =>
 
   describe("can-i-deploy", () => {
     beforeAll(async () => {
-      const created = await pactBroker(["create-or-update-pacticipant", ...b(), "--name", "shop-web", "--main-branch", "main"]);
+      const created = await pactBroker([
+        "create-or-update-pacticipant",
+        ...b(),
+        "--name",
+        "shop-web",
+        "--main-branch",
+        "main",
+      ]);
       expect(created.code).toBe(0);
       const env = await pactBroker(["create-environment", ...b(), "--name", "production", "--production"]);
       expect(env.code).toBe(0);
@@ -120,7 +227,9 @@ describe("pact broker CLI against the local broker", { timeout: 120_000 }, () =>
 
     it("says yes for a consumer version whose pact the deployed provider verified", async () => {
       const file = writePact(pacts, "shop-web", "shop-api", [sku1]);
-      expect((await pactBroker(["publish", file, ...b(), "--consumer-app-version", "1", "--branch", "main"])).code).toBe(0);
+      expect(
+        (await pactBroker(["publish", file, ...b(), "--consumer-app-version", "1", "--branch", "main"])).code,
+      ).toBe(0);
       const from = recorder.mark();
       const verified = await verifyFromBroker({
         brokerUrl: broker.url,
@@ -138,40 +247,105 @@ describe("pact broker CLI against the local broker", { timeout: 120_000 }, () =>
           "POST /pacts/provider/:provider/consumer/:consumer/pact-version/:sha/metadata/:metadata/verification-results",
         ]),
       );
-      const deployed = await pactBroker(["record-deployment", ...b(), "--pacticipant", "shop-api", "--version", "p1", "--environment", "production"]);
+      const deployed = await pactBroker([
+        "record-deployment",
+        ...b(),
+        "--pacticipant",
+        "shop-api",
+        "--version",
+        "p1",
+        "--environment",
+        "production",
+      ]);
       expect(deployed.code).toBe(0);
 
-      const r = await pactBroker(["can-i-deploy", ...b(), "--pacticipant", "shop-web", "--version", "1", "--to-environment", "production"]);
+      const r = await pactBroker([
+        "can-i-deploy",
+        ...b(),
+        "--pacticipant",
+        "shop-web",
+        "--version",
+        "1",
+        "--to-environment",
+        "production",
+      ]);
       expect(r.code, r.stdout).toBe(0);
       expect(r.stdout).toMatch(/shop-web\s+┆\s+1\s+┆\s+shop-api\s+┆\s+p1\s+┆\s+true/);
       expect(r.stdout).toContain("All required verification results are published and successful");
       expect(r.stdout).toContain("Computer says yes");
 
       // The provider can be deployed where the consumer is not yet: nothing there depends on it.
-      const providerSide = await pactBroker(["can-i-deploy", ...b(), "--pacticipant", "shop-api", "--version", "p1", "--to-environment", "production"]);
+      const providerSide = await pactBroker([
+        "can-i-deploy",
+        ...b(),
+        "--pacticipant",
+        "shop-api",
+        "--version",
+        "p1",
+        "--to-environment",
+        "production",
+      ]);
       expect(providerSide.code, providerSide.stdout).toBe(0);
     });
 
     it("says yes for a new consumer version with identical content (results are shared by content)", async () => {
       const file = writePact(pacts, "shop-web", "shop-api", [sku1]);
-      expect((await pactBroker(["publish", file, ...b(), "--consumer-app-version", "1.1", "--branch", "main"])).code).toBe(0);
-      const r = await pactBroker(["can-i-deploy", ...b(), "--pacticipant", "shop-web", "--version", "1.1", "--to-environment", "production"]);
+      expect(
+        (await pactBroker(["publish", file, ...b(), "--consumer-app-version", "1.1", "--branch", "main"]))
+          .code,
+      ).toBe(0);
+      const r = await pactBroker([
+        "can-i-deploy",
+        ...b(),
+        "--pacticipant",
+        "shop-web",
+        "--version",
+        "1.1",
+        "--to-environment",
+        "production",
+      ]);
       expect(r.code, r.stdout).toBe(0);
       expect(r.stdout).toContain("Computer says yes");
     });
 
     it("says no (non-zero exit) for a consumer version whose pact was never verified", async () => {
       const file = writePact(pacts, "shop-web", "shop-api", [sku1, sku2]);
-      expect((await pactBroker(["publish", file, ...b(), "--consumer-app-version", "2", "--branch", "feat-sku2"])).code).toBe(0);
-      const r = await pactBroker(["can-i-deploy", ...b(), "--pacticipant", "shop-web", "--version", "2", "--to-environment", "production"]);
+      expect(
+        (await pactBroker(["publish", file, ...b(), "--consumer-app-version", "2", "--branch", "feat-sku2"]))
+          .code,
+      ).toBe(0);
+      const r = await pactBroker([
+        "can-i-deploy",
+        ...b(),
+        "--pacticipant",
+        "shop-web",
+        "--version",
+        "2",
+        "--to-environment",
+        "production",
+      ]);
       expect(r.code).not.toBe(0);
-      expect(r.stdout).toContain("There is no verified pact between version 2 of shop-web and the version of shop-api currently deployed to production (p1)");
+      expect(r.stdout).toContain(
+        "There is no verified pact between version 2 of shop-web and the version of shop-api currently deployed to production (p1)",
+      );
       expect(r.stdout).toContain("Computer says no");
     });
 
     it("says no (non-zero exit) for a consumer version whose verification failed", async () => {
       const file = writePact(pacts, "shop-web", "shop-api", [sku1, missing]);
-      expect((await pactBroker(["publish", file, ...b(), "--consumer-app-version", "3", "--branch", "feat-missing"])).code).toBe(0);
+      expect(
+        (
+          await pactBroker([
+            "publish",
+            file,
+            ...b(),
+            "--consumer-app-version",
+            "3",
+            "--branch",
+            "feat-missing",
+          ])
+        ).code,
+      ).toBe(0);
       const verified = await verifyFromBroker({
         brokerUrl: broker.url,
         provider: "shop-api",
@@ -184,25 +358,69 @@ describe("pact broker CLI against the local broker", { timeout: 120_000 }, () =>
       expect(verified.passed, String(verified.error)).toBe(true);
       expect(verified.result?.pendingErrors.length).toBeGreaterThan(0);
       // ...but the failed result is published, and can-i-deploy refuses.
-      const r = await pactBroker(["can-i-deploy", ...b(), "--pacticipant", "shop-web", "--version", "3", "--to-environment", "production"]);
+      const r = await pactBroker([
+        "can-i-deploy",
+        ...b(),
+        "--pacticipant",
+        "shop-web",
+        "--version",
+        "3",
+        "--to-environment",
+        "production",
+      ]);
       expect(r.code).not.toBe(0);
       expect(r.stdout).toMatch(/shop-web\s+┆\s+3\s+┆\s+shop-api\s+┆\s+p1\s+┆\s+false/);
-      expect(r.stdout).toContain("The verification for the pact between version 3 of shop-web and the version of shop-api currently deployed to production (p1) failed");
+      expect(r.stdout).toContain(
+        "The verification for the pact between version 3 of shop-web and the version of shop-api currently deployed to production (p1) failed",
+      );
       expect(r.stdout).toContain("Computer says no");
     });
 
     it("says no for a version the broker has never seen", async () => {
-      const r = await pactBroker(["can-i-deploy", ...b(), "--pacticipant", "shop-web", "--version", "999", "--to-environment", "production"]);
+      const r = await pactBroker([
+        "can-i-deploy",
+        ...b(),
+        "--pacticipant",
+        "shop-web",
+        "--version",
+        "999",
+        "--to-environment",
+        "production",
+      ]);
       expect(r.code).not.toBe(0);
       expect(r.stdout).toContain("No pacts or verifications have been published for version 999 of shop-web");
     });
 
     it("answers the two-pacticipant matrix query the CLI sends without an environment", async () => {
-      const yes = await pactBroker(["can-i-deploy", ...b(), "--pacticipant", "shop-web", "--version", "1", "--pacticipant", "shop-api", "--version", "p1"]);
+      const yes = await pactBroker([
+        "can-i-deploy",
+        ...b(),
+        "--pacticipant",
+        "shop-web",
+        "--version",
+        "1",
+        "--pacticipant",
+        "shop-api",
+        "--version",
+        "p1",
+      ]);
       expect(yes.code, yes.stdout).toBe(0);
-      const no = await pactBroker(["can-i-deploy", ...b(), "--pacticipant", "shop-web", "--version", "3", "--pacticipant", "shop-api", "--version", "p1"]);
+      const no = await pactBroker([
+        "can-i-deploy",
+        ...b(),
+        "--pacticipant",
+        "shop-web",
+        "--version",
+        "3",
+        "--pacticipant",
+        "shop-api",
+        "--version",
+        "p1",
+      ]);
       expect(no.code).not.toBe(0);
-      expect(no.stdout).toContain("The verification for the pact between version 3 of shop-web and version p1 of shop-api failed");
+      expect(no.stdout).toContain(
+        "The verification for the pact between version 3 of shop-web and version p1 of shop-api failed",
+      );
     });
   });
 });

@@ -24,11 +24,15 @@ interface ChildBroker {
 
 /** Starts `broker start` in its own process and waits for the URL it prints. */
 async function spawnBroker(args: string[], env: Record<string, string> = {}): Promise<ChildBroker> {
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(here, "broker-cli-child.ts"), "broker", "start", ...args], {
-    cwd: projectRoot,
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", path.join(here, "broker-cli-child.ts"), "broker", "start", ...args],
+    {
+      cwd: projectRoot,
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let out = "";
   child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
   child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
@@ -36,7 +40,10 @@ async function spawnBroker(args: string[], env: Record<string, string> = {}): Pr
     child.on("exit", (code, signal) => resolve({ code, signal })),
   );
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`broker child did not print its URL within 30000ms: ${out}`)), 30_000);
+    const timer = setTimeout(
+      () => reject(new Error(`broker child did not print its URL within 30000ms: ${out}`)),
+      30_000,
+    );
     const onData = (): void => {
       const m = /^(http:\/\/127\.0\.0\.1:\d+)$/m.exec(out);
       if (m) {
@@ -54,7 +61,13 @@ function publishBody(version: string): Record<string, unknown> {
   const pact = {
     consumer: { name: "kill-web" },
     provider: { name: "kill-api" },
-    interactions: [{ description: `request of ${version}`, request: { method: "GET", path: `/v/${version}` }, response: { status: 200 } }],
+    interactions: [
+      {
+        description: `request of ${version}`,
+        request: { method: "GET", path: `/v/${version}` },
+        response: { status: 200 },
+      },
+    ],
     metadata: { pactSpecification: { version: "3.0.0" } },
   };
   return {
@@ -96,11 +109,41 @@ describe("broker durability", { timeout: 120_000 }, () => {
       await using broker = await startBrokerServer({ dataDir });
       await using provider = await startProductProvider();
       const b = ["--broker-base-url", broker.url];
-      expect((await pactBroker(["create-or-update-pacticipant", ...b, "--name", "keep-web", "--main-branch", "main"])).code).toBe(0);
+      expect(
+        (
+          await pactBroker([
+            "create-or-update-pacticipant",
+            ...b,
+            "--name",
+            "keep-web",
+            "--main-branch",
+            "main",
+          ])
+        ).code,
+      ).toBe(0);
       const file = writePact(pacts, "keep-web", "keep-api", [
-        { description: "a request for product SKU-1", path: "/products/SKU-1", status: 200, body: { sku: "SKU-1", name: "Product SKU-1" } },
+        {
+          description: "a request for product SKU-1",
+          path: "/products/SKU-1",
+          status: 200,
+          body: { sku: "SKU-1", name: "Product SKU-1" },
+        },
       ]);
-      expect((await pactBroker(["publish", file, ...b, "--consumer-app-version", "1", "--branch", "main", "--tag", "dev"])).code).toBe(0);
+      expect(
+        (
+          await pactBroker([
+            "publish",
+            file,
+            ...b,
+            "--consumer-app-version",
+            "1",
+            "--branch",
+            "main",
+            "--tag",
+            "dev",
+          ])
+        ).code,
+      ).toBe(0);
       const verified = await verifyFromBroker({
         brokerUrl: broker.url,
         provider: "keep-api",
@@ -110,15 +153,40 @@ describe("broker durability", { timeout: 120_000 }, () => {
         consumerVersionSelectors: [{ mainBranch: true }],
       });
       expect(verified.passed, String(verified.error)).toBe(true);
-      expect((await pactBroker(["create-environment", ...b, "--name", "production", "--production"])).code).toBe(0);
-      expect((await pactBroker(["record-deployment", ...b, "--pacticipant", "keep-api", "--version", "k1", "--environment", "production"])).code).toBe(0);
+      expect(
+        (await pactBroker(["create-environment", ...b, "--name", "production", "--production"])).code,
+      ).toBe(0);
+      expect(
+        (
+          await pactBroker([
+            "record-deployment",
+            ...b,
+            "--pacticipant",
+            "keep-api",
+            "--version",
+            "k1",
+            "--environment",
+            "production",
+          ])
+        ).code,
+      ).toBe(0);
       before = await snapshot(broker.url);
       expect(before).toContain('"deployable":true');
     }
 
     await using restarted = await startBrokerServer({ dataDir });
     expect(await snapshot(restarted.url)).toBe(before);
-    const r = await pactBroker(["can-i-deploy", "--broker-base-url", restarted.url, "--pacticipant", "keep-web", "--version", "1", "--to-environment", "production"]);
+    const r = await pactBroker([
+      "can-i-deploy",
+      "--broker-base-url",
+      restarted.url,
+      "--pacticipant",
+      "keep-web",
+      "--version",
+      "1",
+      "--to-environment",
+      "production",
+    ]);
     expect(r.code, r.stdout).toBe(0);
     expect(r.stdout).toContain("Computer says yes");
   });
@@ -162,20 +230,29 @@ describe("broker durability", { timeout: 120_000 }, () => {
     }
     await using restarted = await startBrokerServer({ dataDir });
     for (const version of acknowledged) {
-      const res = await fetch(`${restarted.url}/pacts/provider/kill-api/consumer/kill-web/version/${version}`);
+      const res = await fetch(
+        `${restarted.url}/pacts/provider/kill-api/consumer/kill-web/version/${version}`,
+      );
       expect(res.status, `acknowledged ${version} is missing after the kill`).toBe(200);
       const pact = (await res.json()) as { interactions: { description: string }[] };
       expect(pact.interactions[0]?.description).toBe(`request of ${version}`);
     }
     // A publication is one transaction: any version that exists has its branch, tag and pact.
     const versions = (await (await fetch(`${restarted.url}/pacticipants/kill-web/versions`)).json()) as {
-      _embedded: { versions: { number: string; _embedded: { branchVersions: { name: string }[]; tags: { name: string }[] } }[] };
+      _embedded: {
+        versions: {
+          number: string;
+          _embedded: { branchVersions: { name: string }[]; tags: { name: string }[] };
+        }[];
+      };
     };
     expect(versions._embedded.versions.length).toBeGreaterThanOrEqual(acknowledged.length);
     for (const v of versions._embedded.versions) {
       expect(v._embedded.branchVersions.map((x) => x.name)).toEqual(["main"]);
       expect(v._embedded.tags.map((x) => x.name)).toEqual([`t-${v.number}`]);
-      const pact = await fetch(`${restarted.url}/pacts/provider/kill-api/consumer/kill-web/version/${v.number}`);
+      const pact = await fetch(
+        `${restarted.url}/pacts/provider/kill-api/consumer/kill-web/version/${v.number}`,
+      );
       expect(pact.status, `version ${v.number} exists without its pact`).toBe(200);
     }
   });
@@ -185,7 +262,10 @@ describe("broker durability", { timeout: 120_000 }, () => {
     const token = "env-token-never-printed";
     const broker = await spawnBroker(["--port", "0", "--data-dir", dataDir], { PACT_BROKER_TOKEN: token });
     expect((await fetch(`${broker.url}/pacticipants`)).status).toBe(401);
-    const env = await pactBroker(["create-environment", "--broker-base-url", broker.url, "--name", "sigterm-env"], { PACT_BROKER_TOKEN: token });
+    const env = await pactBroker(
+      ["create-environment", "--broker-base-url", broker.url, "--name", "sigterm-env"],
+      { PACT_BROKER_TOKEN: token },
+    );
     expect(env.code, env.stdout + env.stderr).toBe(0);
     expect(fs.existsSync(path.join(dataDir, "broker.sqlite-wal"))).toBe(true);
     broker.child.kill("SIGTERM");
@@ -196,7 +276,9 @@ describe("broker durability", { timeout: 120_000 }, () => {
     // A clean close checkpoints the WAL into the database file and removes it.
     expect(fs.existsSync(path.join(dataDir, "broker.sqlite-wal"))).toBe(false);
     await using reopened = await startBrokerServer({ dataDir });
-    const envs = (await (await fetch(`${reopened.url}/environments`)).json()) as { _embedded: { environments: { name: string }[] } };
+    const envs = (await (await fetch(`${reopened.url}/environments`)).json()) as {
+      _embedded: { environments: { name: string }[] };
+    };
     expect(envs._embedded.environments.map((e) => e.name)).toEqual(["sigterm-env"]);
   });
 });

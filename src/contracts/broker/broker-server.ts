@@ -186,7 +186,10 @@ export async function startBrokerServer(options: BrokerServerOptions): Promise<S
     res.end(payload);
   };
 
-  const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<{ status: number; route?: string }> => {
+  const handle = async (
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+  ): Promise<{ status: number; route?: string }> => {
     const method = req.method ?? "GET";
     const url = new URL(req.url ?? "/", "http://broker.invalid");
     const path = url.pathname;
@@ -260,7 +263,10 @@ export async function startBrokerServer(options: BrokerServerOptions): Promise<S
               }
             : {};
         send(res, err.status, err.toBody(), headers);
-        return { status: err.status, route: api.routes.lookup(method, path).kind === "found" ? routeOf(method, path) : undefined };
+        return {
+          status: err.status,
+          route: api.routes.lookup(method, path).kind === "found" ? routeOf(method, path) : undefined,
+        };
       }
       logger?.error(
         `broker: ${method} ${path} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,

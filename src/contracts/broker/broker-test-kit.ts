@@ -69,7 +69,12 @@ export interface Interaction {
 }
 
 /** Writes a V3 pact by hand: GET requests answered with JSON bodies. */
-export function writePact(dir: string, consumer: string, provider: string, interactions: Interaction[]): string {
+export function writePact(
+  dir: string,
+  consumer: string,
+  provider: string,
+  interactions: Interaction[],
+): string {
   const file = path.join(dir, `${consumer}-${provider}-${Math.random().toString(36).slice(2, 8)}.json`);
   const pact = {
     consumer: { name: consumer },
@@ -98,7 +103,9 @@ export async function startProductProvider(known: string[] = ["SKU-1", "SKU-2"])
   const server = http.createServer((req, res) => {
     const m = /^\/products\/([^/]+)$/.exec(req.url ?? "");
     if (m && known.includes(m[1]!)) {
-      const body = state.breaking ? { sku: m[1], title: `Product ${m[1]}` } : { sku: m[1], name: `Product ${m[1]}` };
+      const body = state.breaking
+        ? { sku: m[1], title: `Product ${m[1]}` }
+        : { sku: m[1], name: `Product ${m[1]}` };
       res.writeHead(200, { "Content-Type": "application/json" });
       res.end(JSON.stringify(body));
       return;

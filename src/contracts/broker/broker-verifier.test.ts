@@ -31,13 +31,33 @@ const sku1: Interaction = {
   status: 200,
   body: { sku: "SKU-1", name: "Product SKU-1" },
 };
-const sku2: Interaction = { ...sku1, description: "a request for product SKU-2", state: "product SKU-2 exists", path: "/products/SKU-2", body: { sku: "SKU-2", name: "Product SKU-2" } };
-const sku404: Interaction = { ...sku1, description: "a request for product SKU-404", state: "product SKU-404 exists", path: "/products/SKU-404", body: { sku: "SKU-404" } };
+const sku2: Interaction = {
+  ...sku1,
+  description: "a request for product SKU-2",
+  state: "product SKU-2 exists",
+  path: "/products/SKU-2",
+  body: { sku: "SKU-2", name: "Product SKU-2" },
+};
+const sku404: Interaction = {
+  ...sku1,
+  description: "a request for product SKU-404",
+  state: "product SKU-404 exists",
+  path: "/products/SKU-404",
+  body: { sku: "SKU-404" },
+};
 
 const b = (): string[] => ["--broker-base-url", broker.url];
 
 async function publish(file: string, version: string, branch: string): Promise<void> {
-  const r = await pactBroker(["publish", file, ...b(), "--consumer-app-version", version, "--branch", branch]);
+  const r = await pactBroker([
+    "publish",
+    file,
+    ...b(),
+    "--consumer-app-version",
+    version,
+    "--branch",
+    branch,
+  ]);
   expect(r.code, r.stdout + r.stderr).toBe(0);
 }
 
@@ -50,20 +70,27 @@ async function consumerTestWritesPact(consumer: string, providerName: string): P
     .given("product SKU-1 exists")
     .uponReceiving("a request for product SKU-1")
     .withRequest("GET", "/products/SKU-1")
-    .willRespondWith(200, (r) => r.headers({ "Content-Type": "application/json" }).jsonBody({ sku: "SKU-1", name: MatchersV3.string("Product SKU-1") }))
+    .willRespondWith(200, (r) =>
+      r
+        .headers({ "Content-Type": "application/json" })
+        .jsonBody({ sku: "SKU-1", name: MatchersV3.string("Product SKU-1") }),
+    )
     .executeTest(async (mock) => {
       const res = await fetch(`${mock.url}/products/SKU-1`);
       const body = (await res.json()) as { name: string };
       expect(body.name).toBe("Product SKU-1");
     });
   const file = path.join(dir, `${consumer}-${providerName}.json`);
-  const written = JSON.parse(fs.readFileSync(file, "utf8")) as { metadata: { pactSpecification: { version: string } } };
+  const written = JSON.parse(fs.readFileSync(file, "utf8")) as {
+    metadata: { pactSpecification: { version: string } };
+  };
   expect(written.metadata.pactSpecification.version).toBe("4.0");
   return file;
 }
 
 /** What the verifier printed (its returned `notices` only hold the last pact's). */
-const printed = (result: VerifierResult | undefined): string => [...(result?.output ?? []), ...(result?.notices ?? []).map((n) => n.text)].join("\n");
+const printed = (result: VerifierResult | undefined): string =>
+  [...(result?.output ?? []), ...(result?.notices ?? []).map((n) => n.text)].join("\n");
 
 beforeAll(async () => {
   broker = await startBrokerServer({ dataDir: tempDir("broker-verifier"), onRequest: recorder.onRequest });
@@ -73,13 +100,22 @@ beforeAll(async () => {
 afterAll(async () => {
   await provider?.[Symbol.asyncDispose]();
   await broker?.stop();
-  console.log(`[broker endpoints called in broker-verifier.test.ts]\n  ${recorder.endpoints().sort().join("\n  ")}`);
+  console.log(
+    `[broker endpoints called in broker-verifier.test.ts]\n  ${recorder.endpoints().sort().join("\n  ")}`,
+  );
 });
 
 describe("the Pact FFI verifier against the local broker", { timeout: 120_000 }, () => {
   describe("pending pacts", () => {
     beforeAll(async () => {
-      const r = await pactBroker(["create-or-update-pacticipant", ...b(), "--name", "orders-ui", "--main-branch", "main"]);
+      const r = await pactBroker([
+        "create-or-update-pacticipant",
+        ...b(),
+        "--name",
+        "orders-ui",
+        "--main-branch",
+        "main",
+      ]);
       expect(r.code).toBe(0);
     });
 
@@ -95,7 +131,9 @@ describe("the Pact FFI verifier against the local broker", { timeout: 120_000 },
         consumerVersionSelectors: [{ mainBranch: true }],
       });
       expect(outcome.passed, String(outcome.error)).toBe(true);
-      expect(outcome.result?.interactionResults).toEqual([expect.objectContaining({ description: "a request for product SKU-1", result: "OK" })]);
+      expect(outcome.result?.interactionResults).toEqual([
+        expect.objectContaining({ description: "a request for product SKU-1", result: "OK" }),
+      ]);
       expect(printed(outcome.result)).toContain("latest version from branch 'main' (1)");
       expect(recorder.endpoints(from)).toEqual([
         "GET /",
@@ -106,9 +144,14 @@ describe("the Pact FFI verifier against the local broker", { timeout: 120_000 },
         "PUT /pacticipants/:name/branches/:branch/versions/:version",
         "POST /pacts/provider/:provider/consumer/:consumer/pact-version/:sha/metadata/:metadata/verification-results",
       ]);
-      const matrix = (await (await fetch(`${broker.url}/matrix?q[][pacticipant]=orders-ui&q[][version]=1&latestby=cvp&latest=true`)).json()) as {
+      const matrix = (await (
+        await fetch(`${broker.url}/matrix?q[][pacticipant]=orders-ui&q[][version]=1&latestby=cvp&latest=true`)
+      ).json()) as {
         summary: { deployable: boolean };
-        matrix: { provider: { version: { number: string; branch: string } }; verificationResult: { success: boolean } }[];
+        matrix: {
+          provider: { version: { number: string; branch: string } };
+          verificationResult: { success: boolean };
+        }[];
       };
       expect(matrix.summary.deployable).toBe(true);
       expect(matrix.matrix[0]?.provider.version).toMatchObject({ number: "pv1", branch: "main" });
@@ -129,18 +172,28 @@ describe("the Pact FFI verifier against the local broker", { timeout: 120_000 },
       expect(notices).toContain(
         "This pact is in pending state for this version of orders-api because a successful verification result for a version of orders-api from branch 'main' has not yet been published. If this verification fails, it will not cause the overall build to fail.",
       );
-      expect(notices).toContain("This pact has previously been successfully verified by a version of orders-api from branch 'main'. If this verification fails, it will fail the build.");
+      expect(notices).toContain(
+        "This pact has previously been successfully verified by a version of orders-api from branch 'main'. If this verification fails, it will fail the build.",
+      );
       expect(notices).toContain("latest version from branch 'feat-x' (2)");
       expect(outcome.result?.pendingErrors.length).toBeGreaterThan(0);
       expect(outcome.result?.interactionResults).toEqual(
-        expect.arrayContaining([expect.objectContaining({ description: "a request for product SKU-404", result: "Error" })]),
+        expect.arrayContaining([
+          expect.objectContaining({ description: "a request for product SKU-404", result: "Error" }),
+        ]),
       );
       // The failure was published for the feature-branch content.
-      const matrix = (await (await fetch(`${broker.url}/matrix?q[][pacticipant]=orders-ui&q[][version]=2&q[][pacticipant]=orders-api&q[][version]=pv2&latestby=cvpv`)).json()) as {
+      const matrix = (await (
+        await fetch(
+          `${broker.url}/matrix?q[][pacticipant]=orders-ui&q[][version]=2&q[][pacticipant]=orders-api&q[][version]=pv2&latestby=cvpv`,
+        )
+      ).json()) as {
         summary: { deployable: boolean; reason: string };
       };
       expect(matrix.summary.deployable).toBe(false);
-      expect(matrix.summary.reason).toContain("The verification for the pact between version 2 of orders-ui and version pv2 of orders-api failed");
+      expect(matrix.summary.reason).toContain(
+        "The verification for the pact between version 2 of orders-ui and version pv2 of orders-api failed",
+      );
     });
 
     it("fails the provider build when a pact that is no longer pending breaks", async () => {
@@ -163,7 +216,18 @@ describe("the Pact FFI verifier against the local broker", { timeout: 120_000 },
 
   describe("work-in-progress pacts", () => {
     it("includes pacts from consumer branches published since the given date, and not before it", async () => {
-      expect((await pactBroker(["create-or-update-pacticipant", ...b(), "--name", "billing-ui", "--main-branch", "main"])).code).toBe(0);
+      expect(
+        (
+          await pactBroker([
+            "create-or-update-pacticipant",
+            ...b(),
+            "--name",
+            "billing-ui",
+            "--main-branch",
+            "main",
+          ])
+        ).code,
+      ).toBe(0);
       await publish(writePact(pacts, "billing-ui", "billing-api", [sku1]), "1", "main");
       const first = await verifyFromBroker({
         brokerUrl: broker.url,
@@ -178,7 +242,11 @@ describe("the Pact FFI verifier against the local broker", { timeout: 120_000 },
       const since = new Date(Date.now() - 1000).toISOString();
       await publish(writePact(pacts, "billing-ui", "billing-api", [sku1, sku2]), "2", "feat-y");
 
-      const ask = async (wipSince: string): Promise<{ shortDescription: string; verificationProperties: { wip?: boolean; pending: boolean } }[]> => {
+      const ask = async (
+        wipSince: string,
+      ): Promise<
+        { shortDescription: string; verificationProperties: { wip?: boolean; pending: boolean } }[]
+      > => {
         const res = await fetch(`${broker.url}/pacts/provider/billing-api/for-verification`, {
           method: "POST",
           headers: { "Content-Type": "application/json", Accept: "application/hal+json" },
@@ -190,12 +258,27 @@ describe("the Pact FFI verifier against the local broker", { timeout: 120_000 },
           }),
         });
         expect(res.status).toBe(200);
-        return ((await res.json()) as { _embedded: { pacts: { shortDescription: string; verificationProperties: { wip?: boolean; pending: boolean } }[] } })._embedded.pacts;
+        return (
+          (await res.json()) as {
+            _embedded: {
+              pacts: {
+                shortDescription: string;
+                verificationProperties: { wip?: boolean; pending: boolean };
+              }[];
+            };
+          }
+        )._embedded.pacts;
       };
       const future = await ask(new Date(Date.now() + 86_400_000).toISOString().slice(0, 10));
       expect(future.map((x) => x.shortDescription)).toEqual(["latest from branch main"]);
       const included = await ask(since);
-      expect(included.map((x) => [x.shortDescription, x.verificationProperties.wip ?? false, x.verificationProperties.pending])).toEqual([
+      expect(
+        included.map((x) => [
+          x.shortDescription,
+          x.verificationProperties.wip ?? false,
+          x.verificationProperties.pending,
+        ]),
+      ).toEqual([
         ["latest from branch main", false, false],
         ["latest from branch feat-y", true, true],
       ]);
@@ -213,7 +296,9 @@ describe("the Pact FFI verifier against the local broker", { timeout: 120_000 },
       expect(printed(outcome.result)).toContain(
         "is being verified because it is a 'work in progress' pact (ie. it is the pact for the latest version of billing-ui from branch 'feat-y' and is still in pending state).",
       );
-      expect(outcome.result?.interactionResults.map((r) => r.description)).toContain("a request for product SKU-2");
+      expect(outcome.result?.interactionResults.map((r) => r.description)).toContain(
+        "a request for product SKU-2",
+      );
     });
   });
 });
