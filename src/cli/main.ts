@@ -1,4 +1,6 @@
 import { Command, CommanderError } from "commander";
+import { registerBenchCommand } from "./bench.ts";
+import { registerBrokerCommand } from "./broker.ts";
 import { registerDoctorCommand } from "./doctor.ts";
 import { registerImagesCommand } from "./images.ts";
 import { registerRunCommand } from "./run.ts";
@@ -18,6 +20,8 @@ registerImagesCommand(program);
 registerDoctorCommand(program);
 registerStackCommands(program);
 registerRunCommand(program);
+registerBenchCommand(program);
+registerBrokerCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -25,9 +25,13 @@ export function registerRunCommand(program: Command): void {
         process.stdout.write(`${JSON.stringify(r.journal, null, 2)}\n`);
       } else {
         for (const p of r.journal.phases) {
-          process.stdout.write(`${p.status === "passed" ? "✓" : p.status === "skipped" ? "-" : "✗"} ${p.name.padEnd(12)} ${p.detail}\n`);
+          process.stdout.write(
+            `${p.status === "passed" ? "✓" : p.status === "skipped" ? "-" : "✗"} ${p.name.padEnd(12)} ${p.detail}\n`,
+          );
         }
-        process.stdout.write(`\nrun ${r.journal.status}. Report: ${path.relative(projectRoot(), r.htmlFile)}\n`);
+        process.stdout.write(
+          `\nrun ${r.journal.status}. Report: ${path.relative(projectRoot(), r.htmlFile)}\n`,
+        );
       }
       process.exitCode = r.journal.status === "completed" ? 0 : 1;
     });

@@ -52,10 +52,15 @@ export function registerStackCommands(program: Command): void {
       const manifest = await loadManifest(opts.target, projectRoot());
       const existing = await readStackState(manifest.name);
       if (existing) {
-        throw new Error(`A stack of target "${manifest.name}" is already up (run ${existing.runId}); remove it first: faultline down --target ${manifest.name}`);
+        throw new Error(
+          `A stack of target "${manifest.name}" is already up (run ${existing.runId}); remove it first: faultline down --target ${manifest.name}`,
+        );
       }
       const disarm = installCleanupHandlers(runId());
-      const stack = await new Environment(manifest, { detached: true, onEvent: opts.json ? undefined : stackProgress }).start();
+      const stack = await new Environment(manifest, {
+        detached: true,
+        onEvent: opts.json ? undefined : stackProgress,
+      }).start();
       const state = await writeStackState(stack);
       disarm();
       if (opts.json) {
@@ -64,9 +69,14 @@ export function registerStackCommands(program: Command): void {
       }
       process.stdout.write(`\n${manifest.name} is up in ${(stack.timings.totalMs / 1000).toFixed(1)} s\n`);
       process.stdout.write(`  entry point  ${state.entrypointUrl}\n  toxiproxy    ${state.toxiproxyUrl}\n`);
-      if (state.kafkaBrokers) process.stdout.write(`  kafka        ${state.kafkaBrokers.join(",")} (through edge host->kafka)\n`);
+      if (state.kafkaBrokers)
+        process.stdout.write(`  kafka        ${state.kafkaBrokers.join(",")} (through edge host->kafka)\n`);
       for (const c of state.containers.filter((x) => x.kind === "service")) {
-        process.stdout.write(`  ${c.name.padEnd(12)} ${Object.entries(c.urls).map(([k, v]) => `${k} ${v}`).join("  ")}\n`);
+        process.stdout.write(
+          `  ${c.name.padEnd(12)} ${Object.entries(c.urls)
+            .map(([k, v]) => `${k} ${v}`)
+            .join("  ")}\n`,
+        );
       }
       process.stdout.write(`Remove it with: faultline down --target ${manifest.name}\n`);
     });
@@ -80,12 +90,20 @@ export function registerStackCommands(program: Command): void {
       const state = await stateOrFail(opts.target);
       const live = await inspectDetached(state);
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify({ target: state.target, runId: state.runId, ...live }, null, 2)}\n`);
+        process.stdout.write(
+          `${JSON.stringify({ target: state.target, runId: state.runId, ...live }, null, 2)}\n`,
+        );
         return;
       }
       printTable(
         ["NAME", "KIND", "STATE", "READY", "ENDPOINTS"],
-        live.services.map((s) => [s.name, s.kind, s.state, s.ready === undefined ? "-" : s.ready ? "yes" : "NO", Object.values(s.urls).join(" ")]),
+        live.services.map((s) => [
+          s.name,
+          s.kind,
+          s.state,
+          s.ready === undefined ? "-" : s.ready ? "yes" : "NO",
+          Object.values(s.urls).join(" "),
+        ]),
       );
       process.stdout.write("\n");
       printTable(
@@ -93,7 +111,9 @@ export function registerStackCommands(program: Command): void {
         live.edges.map((e) => [
           e.name,
           e.enabled ? "yes" : "NO (partitioned)",
-          e.toxics.map((t) => `${t.name}(${t.type} ${t.stream} ${JSON.stringify(t.attributes)})`).join(", ") || "-",
+          e.toxics
+            .map((t) => `${t.name}(${t.type} ${t.stream} ${JSON.stringify(t.attributes)})`)
+            .join(", ") || "-",
         ]),
       );
     });
@@ -108,16 +128,29 @@ export function registerStackCommands(program: Command): void {
     .action(async (service: string, opts: { target: string; follow?: boolean; tail?: string }) => {
       const state = await stateOrFail(opts.target);
       const c = state.containers.find((x) => x.name === service);
-      if (!c) throw new Error(`No container "${service}" in the ${state.target} stack; known: ${state.containers.map((x) => x.name).join(", ")}`);
+      if (!c)
+        throw new Error(
+          `No container "${service}" in the ${state.target} stack; known: ${state.containers.map((x) => x.name).join(", ")}`,
+        );
       const container = docker().getContainer(c.id);
       const tail = opts.tail ? Number(opts.tail) : undefined;
       if (opts.follow) {
-        const stream = await container.logs({ stdout: true, stderr: true, follow: true, ...(tail ? { tail } : {}) });
+        const stream = await container.logs({
+          stdout: true,
+          stderr: true,
+          follow: true,
+          ...(tail ? { tail } : {}),
+        });
         docker().modem.demuxStream(stream, process.stdout, process.stderr);
         await new Promise<void>((resolve) => stream.on("end", resolve));
         return;
       }
-      const raw = await container.logs({ stdout: true, stderr: true, follow: false, ...(tail ? { tail } : {}) });
+      const raw = await container.logs({
+        stdout: true,
+        stderr: true,
+        follow: false,
+        ...(tail ? { tail } : {}),
+      });
       const { demux } = await import("../env/stack.ts");
       process.stdout.write(demux(raw as unknown as Buffer));
     });
@@ -137,6 +170,10 @@ export function registerStackCommands(program: Command): void {
         removed.push({ target: s.target, ...r });
       }
       if (opts.json) process.stdout.write(`${JSON.stringify(removed, null, 2)}\n`);
-      else for (const r of removed) process.stdout.write(`${r.target}: removed ${r.containers.length} container(s), ${r.networks.length} network(s)\n`);
+      else
+        for (const r of removed)
+          process.stdout.write(
+            `${r.target}: removed ${r.containers.length} container(s), ${r.networks.length} network(s)\n`,
+          );
     });
 }

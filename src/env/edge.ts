@@ -56,12 +56,21 @@ export class EdgeHandle {
     const stream = t.stream ?? "downstream";
     const name = t.name ?? `${t.type}_${stream}`;
     const proxy = await this.proxy();
-    await proxy.addToxic({ name, type: t.type as never, stream: stream as never, toxicity: t.toxicity ?? 1, attributes: t.attributes as never });
+    await proxy.addToxic({
+      name,
+      type: t.type as never,
+      stream: stream as never,
+      toxicity: t.toxicity ?? 1,
+      attributes: t.attributes as never,
+    });
     return name;
   }
 
   /** Changes a toxic's attributes or toxicity. */
-  async updateToxic(name: string, change: { toxicity?: number; attributes?: Record<string, number> }): Promise<void> {
+  async updateToxic(
+    name: string,
+    change: { toxicity?: number; attributes?: Record<string, number> },
+  ): Promise<void> {
     const toxic = await (await this.proxy()).getToxic(name);
     await toxic.update({
       name,

@@ -12,7 +12,9 @@ import { IMAGES } from "../images/catalog.ts";
 
 const NAME = /^[a-z][a-z0-9-]{0,30}$/;
 const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
-const nameSchema = z.string().regex(NAME, "must be lower-case letters, digits and '-', starting with a letter (at most 31)");
+const nameSchema = z
+  .string()
+  .regex(NAME, "must be lower-case letters, digits and '-', starting with a letter (at most 31)");
 const pathSchema = z.string().startsWith("/", "must be an HTTP path starting with '/'");
 
 const portsSchema = z
@@ -39,7 +41,9 @@ const serviceSchema = z
     ports: portsSchema,
     liveness: pathSchema.default("/healthz"),
     readiness: pathSchema.default("/readyz"),
-    env: z.record(z.string().regex(ENV_NAME, "must be an environment variable name (A-Z, 0-9, _)"), z.string()).default({}),
+    env: z
+      .record(z.string().regex(ENV_NAME, "must be an environment variable name (A-Z, 0-9, _)"), z.string())
+      .default({}),
     dependsOn: z.record(nameSchema, dependencySchema).default({}),
     /** Seconds to wait for readiness. */
     startupTimeout: z.number().positive().max(600).default(60),
@@ -62,7 +66,9 @@ const manifestSchema = z
     /** The service clients talk to (its HTTP URL is the stack's entry point). */
     entrypoint: nameSchema.optional(),
     infrastructure: z.record(nameSchema, infraSchema).default({}),
-    services: z.record(nameSchema, serviceSchema).refine((s) => Object.keys(s).length > 0, "must list at least one service"),
+    services: z
+      .record(nameSchema, serviceSchema)
+      .refine((s) => Object.keys(s).length > 0, "must list at least one service"),
   })
   .strict();
 
@@ -103,12 +109,16 @@ export class ManifestError extends Error {
 }
 
 function fieldPath(p: readonly PropertyKey[]): string {
-  return p.map((k, i) => (typeof k === "number" ? `[${k}]` : i === 0 ? String(k) : `.${String(k)}`)).join("") || "(top level)";
+  return (
+    p.map((k, i) => (typeof k === "number" ? `[${k}]` : i === 0 ? String(k) : `.${String(k)}`)).join("") ||
+    "(top level)"
+  );
 }
 
 function lineOf(doc: Document, lines: LineCounter, p: readonly PropertyKey[]): number | undefined {
   for (let n = p.length; n >= 0; n--) {
-    const node = doc.getIn(p.slice(0, n) as unknown[], true) as { range?: [number, number, number] } | undefined;
+    const node = doc.getIn(p.slice(0, n) as unknown[], true) as
+      { range?: [number, number, number] } | undefined;
     if (node && typeof node === "object" && node.range) return lines.linePos(node.range[0]).line;
     if (n > 0) {
       // a key that exists only as a map key: find the pair's key node
@@ -130,7 +140,11 @@ function imageKnown(image: string): boolean {
 }
 
 /** Parses and validates a manifest's text; `file` is used in messages only. */
-export function parseManifest(text: string, file: string, opts: { knownImage?: (image: string) => boolean } = {}): Manifest {
+export function parseManifest(
+  text: string,
+  file: string,
+  opts: { knownImage?: (image: string) => boolean } = {},
+): Manifest {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true });
   const where = (p: readonly PropertyKey[]) => {
@@ -140,7 +154,9 @@ export function parseManifest(text: string, file: string, opts: { knownImage?: (
   if (doc.errors.length > 0) {
     throw new ManifestError(
       file,
-      doc.errors.map((e) => `${file}:${e.linePos?.[0]?.line ?? "?"}: YAML syntax: ${e.message.split("\n")[0]}`),
+      doc.errors.map(
+        (e) => `${file}:${e.linePos?.[0]?.line ?? "?"}: YAML syntax: ${e.message.split("\n")[0]}`,
+      ),
     );
   }
   const parsed = manifestSchema.safeParse(doc.toJS());
@@ -149,8 +165,10 @@ export function parseManifest(text: string, file: string, opts: { knownImage?: (
       file,
       parsed.error.issues.map((i) => {
         let msg = i.message;
-        if (i.code === "unrecognized_keys") msg = `unknown field(s) ${i.keys.map((k) => `"${k}"`).join(", ")}: remove or fix the spelling`;
-        if (i.code === "invalid_type" && /received undefined/.test(i.message)) msg = `is required (${i.message})`;
+        if (i.code === "unrecognized_keys")
+          msg = `unknown field(s) ${i.keys.map((k) => `"${k}"`).join(", ")}: remove or fix the spelling`;
+        if (i.code === "invalid_type" && /received undefined/.test(i.message))
+          msg = `is required (${i.message})`;
         return `${where(i.path)}: ${msg}`;
       }),
     );
@@ -162,12 +180,21 @@ export function parseManifest(text: string, file: string, opts: { knownImage?: (
   const infraNames = Object.keys(m.infrastructure);
   const serviceNames = Object.keys(m.services);
   for (const n of infraNames) {
-    if (serviceNames.includes(n)) problems.push(`${where(["services", n])}: "${n}" is both a service and infrastructure: rename one`);
-    if (n === "toxiproxy") problems.push(`${where(["infrastructure", n])}: the name "toxiproxy" is reserved for faultline's proxy`);
+    if (serviceNames.includes(n))
+      problems.push(`${where(["services", n])}: "${n}" is both a service and infrastructure: rename one`);
+    if (n === "toxiproxy")
+      problems.push(
+        `${where(["infrastructure", n])}: the name "toxiproxy" is reserved for faultline's proxy`,
+      );
   }
-  if (serviceNames.includes("toxiproxy")) problems.push(`${where(["services", "toxiproxy"])}: the name "toxiproxy" is reserved for faultline's proxy`);
+  if (serviceNames.includes("toxiproxy"))
+    problems.push(
+      `${where(["services", "toxiproxy"])}: the name "toxiproxy" is reserved for faultline's proxy`,
+    );
   if (m.entrypoint && !serviceNames.includes(m.entrypoint)) {
-    problems.push(`${where(["entrypoint"])}: "${m.entrypoint}" is not a service; services: ${serviceNames.join(", ")}`);
+    problems.push(
+      `${where(["entrypoint"])}: "${m.entrypoint}" is not a service; services: ${serviceNames.join(", ")}`,
+    );
   }
 
   const edges: Edge[] = [];
@@ -189,19 +216,34 @@ export function parseManifest(text: string, file: string, opts: { knownImage?: (
         );
         continue;
       }
-      if (d.port && infra) problems.push(`${where(["services", svc, "dependsOn", dep, "port"])}: "port" applies to service dependencies only`);
+      if (d.port && infra)
+        problems.push(
+          `${where(["services", svc, "dependsOn", dep, "port"])}: "port" applies to service dependencies only`,
+        );
       if (d.database && infra?.kind !== "postgres") {
-        problems.push(`${where(["services", svc, "dependsOn", dep, "database"])}: "database" applies to postgres dependencies only`);
+        problems.push(
+          `${where(["services", svc, "dependsOn", dep, "database"])}: "database" applies to postgres dependencies only`,
+        );
       }
       if (d.port === "grpc" && m.services[dep] && !m.services[dep]!.ports.grpc) {
-        problems.push(`${where(["services", svc, "dependsOn", dep, "port"])}: service "${dep}" has no grpc port`);
+        problems.push(
+          `${where(["services", svc, "dependsOn", dep, "port"])}: service "${dep}" has no grpc port`,
+        );
       }
-      edges.push({ name: `${svc}->${dep}`, from: svc, to: dep, toKind: infra ? infra.kind : "service", dependency: d });
+      edges.push({
+        name: `${svc}->${dep}`,
+        from: svc,
+        to: dep,
+        toKind: infra ? infra.kind : "service",
+        dependency: d,
+      });
     }
   }
   for (const [name, spec] of Object.entries(m.infrastructure)) {
     if (!knownImage(spec.image)) {
-      problems.push(`${where(["infrastructure", name, "image"])}: image "${spec.image}" is not in the image catalog nor present locally`);
+      problems.push(
+        `${where(["infrastructure", name, "image"])}: image "${spec.image}" is not in the image catalog nor present locally`,
+      );
     }
   }
   if (infraNames.filter((n) => m.infrastructure[n]!.kind === "kafka").length > 1) {
@@ -211,12 +253,17 @@ export function parseManifest(text: string, file: string, opts: { knownImage?: (
   // Topological levels over service->service edges; a cycle is named with its path.
   const levels: string[][] = [];
   if (problems.length === 0) {
-    const deps = new Map(serviceNames.map((s) => [s, Object.keys(m.services[s]!.dependsOn).filter((d) => m.services[d])]));
+    const deps = new Map(
+      serviceNames.map((s) => [s, Object.keys(m.services[s]!.dependsOn).filter((d) => m.services[d])]),
+    );
     const placed = new Set<string>();
     while (placed.size < serviceNames.length) {
       const level = serviceNames.filter((s) => !placed.has(s) && deps.get(s)!.every((d) => placed.has(d)));
       if (level.length === 0) {
-        const cycle = findCycle(serviceNames.filter((s) => !placed.has(s)), deps);
+        const cycle = findCycle(
+          serviceNames.filter((s) => !placed.has(s)),
+          deps,
+        );
         problems.push(
           `${where(["services", cycle[0]!, "dependsOn"])}: dependency cycle ${cycle.join(" -> ")}: services must start in an order; remove one of these dependencies`,
         );
@@ -267,8 +314,15 @@ function findCycle(nodes: string[], deps: Map<string, string[]>): string[] {
 }
 
 /** Reads a manifest file: a path, or a target name under targets/ (e.g. "shop"). */
-export async function loadManifest(target: string, root: string, opts: { knownImage?: (image: string) => boolean } = {}): Promise<Manifest> {
-  const file = target.endsWith(".yaml") || target.endsWith(".yml") ? path.resolve(target) : path.join(root, "targets", target, "faultline.yaml");
+export async function loadManifest(
+  target: string,
+  root: string,
+  opts: { knownImage?: (image: string) => boolean } = {},
+): Promise<Manifest> {
+  const file =
+    target.endsWith(".yaml") || target.endsWith(".yml")
+      ? path.resolve(target)
+      : path.join(root, "targets", target, "faultline.yaml");
   let text: string;
   try {
     text = await readFile(file, "utf8");

@@ -38,7 +38,9 @@ export async function writeStackState(stack: StartedStack): Promise<StackStateFi
     network: stack.network.name,
     entrypointUrl: stack.entrypointUrl,
     toxiproxyUrl: stack.toxiproxyUrl,
-    kafkaBrokers: Object.values(stack.manifest.infrastructure).some((i) => i.kind === "kafka") ? stack.kafkaBrokers() : undefined,
+    kafkaBrokers: Object.values(stack.manifest.infrastructure).some((i) => i.kind === "kafka")
+      ? stack.kafkaBrokers()
+      : undefined,
     containers: await Promise.all(
       states.map(async (s) => ({
         name: s.name,
@@ -93,11 +95,19 @@ export interface PsRow {
 export interface PsEdge {
   name: string;
   enabled: boolean;
-  toxics: { name: string; type: string; stream: string; toxicity: number; attributes: Record<string, unknown> }[];
+  toxics: {
+    name: string;
+    type: string;
+    stream: string;
+    toxicity: number;
+    attributes: Record<string, unknown>;
+  }[];
 }
 
 /** Live state of a detached stack: each container's state and readiness, each edge and its toxics. */
-export async function inspectDetached(state: StackStateFile): Promise<{ services: PsRow[]; edges: PsEdge[] }> {
+export async function inspectDetached(
+  state: StackStateFile,
+): Promise<{ services: PsRow[]; edges: PsEdge[] }> {
   const services: PsRow[] = [];
   for (const c of state.containers) {
     let st = "removed";

@@ -87,10 +87,16 @@ export class Environment {
     ];
     const missing: string[] = [];
     for (const [name, image] of images) {
-      if (!(await inspectImage(resolveImage(image)))) missing.push(`${name}: image ${resolveImage(image)} is not built (fix: faultline images build ${image})`);
+      if (!(await inspectImage(resolveImage(image))))
+        missing.push(
+          `${name}: image ${resolveImage(image)} is not built (fix: faultline images build ${image})`,
+        );
     }
     if (missing.length > 0) {
-      throw new StackStartError("images", `Cannot start target "${m.name}" (${m.file}): ${missing.length} image(s) missing:\n  ${missing.join("\n  ")}`);
+      throw new StackStartError(
+        "images",
+        `Cannot start target "${m.name}" (${m.file}): ${missing.length} image(s) missing:\n  ${missing.join("\n  ")}`,
+      );
     }
 
     const extraLabels: Record<string, string> = this.opts.detached ? { [LABEL_DETACHED]: "true" } : {};
@@ -154,9 +160,17 @@ export class Environment {
       }
       let hostKafka: { host: string; port: number } | undefined;
       if (kafkaName) {
-        const p = await toxiproxy.createProxy(HOST_KAFKA_EDGE, `${kafkaName}:${KAFKA_FIRST_EDGE_PORT + kafkaEdges.length}`);
+        const p = await toxiproxy.createProxy(
+          HOST_KAFKA_EDGE,
+          `${kafkaName}:${KAFKA_FIRST_EDGE_PORT + kafkaEdges.length}`,
+        );
         hostKafka = { host: p.host, port: p.port };
-        emit({ type: "proxy", name: HOST_KAFKA_EDGE, listen: `${p.host}:${p.port}`, upstream: `${kafkaName}:${KAFKA_FIRST_EDGE_PORT + kafkaEdges.length}` });
+        emit({
+          type: "proxy",
+          name: HOST_KAFKA_EDGE,
+          listen: `${p.host}:${p.port}`,
+          upstream: `${kafkaName}:${KAFKA_FIRST_EDGE_PORT + kafkaEdges.length}`,
+        });
       }
 
       // Infrastructure, in parallel.
@@ -181,7 +195,12 @@ export class Environment {
               if (!existing) dbs.push(`${database}:${cred.password}`);
             }
             c = c
-              .withEnvironment({ POSTGRES_PASSWORD: secret(), PG_DATABASES: dbs.join(","), PG_FSYNC: "off", ...spec.env })
+              .withEnvironment({
+                POSTGRES_PASSWORD: secret(),
+                PG_DATABASES: dbs.join(","),
+                PG_FSYNC: "off",
+                ...spec.env,
+              })
               .withExposedPorts(5432)
               .withWaitStrategy(Wait.forLogMessage(POSTGRES_READY));
           } else {
@@ -203,13 +222,18 @@ export class Environment {
               .withEnvironment({
                 KAFKA_CFG_LISTENERS: listeners.join(","),
                 KAFKA_CFG_ADVERTISED_LISTENERS: advertised.join(","),
-                KAFKA_CFG_LISTENER_SECURITY_PROTOCOL_MAP: ["CONTROLLER", "PLAINTEXT", ...names, "HOST"].map((n) => `${n}:PLAINTEXT`).join(","),
+                KAFKA_CFG_LISTENER_SECURITY_PROTOCOL_MAP: ["CONTROLLER", "PLAINTEXT", ...names, "HOST"]
+                  .map((n) => `${n}:PLAINTEXT`)
+                  .join(","),
                 ...spec.env,
               })
               .withWaitStrategy(Wait.forLogMessage(KAFKA_READY));
           }
           const container = await c.start().catch((err: unknown) => {
-            throw new StackStartError(name, `${name} (${spec.kind}) did not become ready: ${(err as Error).message}`);
+            throw new StackStartError(
+              name,
+              `${name} (${spec.kind}) did not become ready: ${(err as Error).message}`,
+            );
           });
           started.push({ name, kind: spec.kind, container });
           await record(name, container, Date.now());
@@ -228,7 +252,8 @@ export class Environment {
               const addr = `toxiproxy:${listenPorts.get(e.name)}`;
               if (e.toKind === "postgres") {
                 const cred = credentials.get(e.name)!;
-                env[e.dependency.env] = `postgres://${cred.database}:${cred.password}@${addr}/${cred.database}?sslmode=disable`;
+                env[e.dependency.env] =
+                  `postgres://${cred.database}:${cred.password}@${addr}/${cred.database}?sslmode=disable`;
               } else {
                 env[e.dependency.env] = addr;
               }
@@ -246,7 +271,10 @@ export class Environment {
               .withStartupTimeout(spec.startupTimeout * 1000)
               .start()
               .catch(async (err: unknown) => {
-                throw new StackStartError(svc, `service ${svc} did not become ready on ${spec.readiness}: ${(err as Error).message}${await lastLogs(`${network!.name}-${svc}`)}`);
+                throw new StackStartError(
+                  svc,
+                  `service ${svc} did not become ready on ${spec.readiness}: ${(err as Error).message}${await lastLogs(`${network!.name}-${svc}`)}`,
+                );
               });
             started.push({ name: svc, kind: "service", container });
             await record(svc, container, Date.now());
@@ -272,7 +300,9 @@ export class Environment {
 
 async function lastLogs(containerName: string, lines = 20): Promise<string> {
   try {
-    const raw = (await docker().getContainer(containerName).logs({ stdout: true, stderr: true, tail: lines })) as Buffer;
+    const raw = (await docker()
+      .getContainer(containerName)
+      .logs({ stdout: true, stderr: true, tail: lines })) as Buffer;
     return `\n  last log lines of ${containerName}:\n${demux(raw)
       .trimEnd()
       .split("\n")
@@ -323,14 +353,20 @@ export class StartedStack implements AsyncDisposable {
 
   private get(name: string): Running {
     const r = this.running.find((x) => x.name === name);
-    if (!r) throw new Error(`No container "${name}" in target "${this.manifest.name}"; known: ${this.running.map((x) => x.name).join(", ")}`);
+    if (!r)
+      throw new Error(
+        `No container "${name}" in target "${this.manifest.name}"; known: ${this.running.map((x) => x.name).join(", ")}`,
+      );
     return r;
   }
 
   /** A service's URL from this host: `http://host:port` for http, `host:port` for grpc. */
   url(service: string, port: "http" | "grpc" = "http"): string {
     const spec = this.manifest.services[service];
-    if (!spec) throw new Error(`No service "${service}" in target "${this.manifest.name}"; services: ${Object.keys(this.manifest.services).join(", ")}`);
+    if (!spec)
+      throw new Error(
+        `No service "${service}" in target "${this.manifest.name}"; services: ${Object.keys(this.manifest.services).join(", ")}`,
+      );
     const p = spec.ports[port];
     if (!p) throw new Error(`Service "${service}" has no ${port} port`);
     const c = this.get(service).container;
@@ -374,7 +410,10 @@ export class StartedStack implements AsyncDisposable {
       (name === HOST_KAFKA_EDGE && this.hostKafka
         ? { name, from: "host", to: "kafka", toKind: "kafka" as const, dependency: { env: "KAFKA_BROKERS" } }
         : undefined);
-    if (!spec) throw new Error(`No edge "${name}" in target "${this.manifest.name}"; edges: ${this.edgeNames().join(", ")}`);
+    if (!spec)
+      throw new Error(
+        `No edge "${name}" in target "${this.manifest.name}"; edges: ${this.edgeNames().join(", ")}`,
+      );
     return new EdgeHandle(spec, this.toxiproxy.client);
   }
 
@@ -435,20 +474,30 @@ export class StartedStack implements AsyncDisposable {
   async logs(name: string, opts: { tail?: number } = {}): Promise<string> {
     const raw = (await docker()
       .getContainer(this.get(name).container.getId())
-      .logs({ stdout: true, stderr: true, follow: false, ...(opts.tail ? { tail: opts.tail } : {}) })) as Buffer;
+      .logs({
+        stdout: true,
+        stderr: true,
+        follow: false,
+        ...(opts.tail ? { tail: opts.tail } : {}),
+      })) as Buffer;
     return demux(raw);
   }
 
   async states(): Promise<ServiceState[]> {
     const out: ServiceState[] = [];
-    for (const r of [{ name: "toxiproxy", kind: "toxiproxy" as const, container: this.toxiproxy as StartedTestContainer }, ...this.running]) {
+    for (const r of [
+      { name: "toxiproxy", kind: "toxiproxy" as const, container: this.toxiproxy as StartedTestContainer },
+      ...this.running,
+    ]) {
       const info = await docker().getContainer(r.container.getId()).inspect();
       const urls: Record<string, string> = {};
       let ready: boolean | undefined;
       if (r.kind === "service" && info.State.Running && !info.State.Paused) {
         urls.http = this.url(r.name);
         if (this.manifest.services[r.name]!.ports.grpc) urls.grpc = this.url(r.name, "grpc");
-        ready = await fetch(`${urls.http}${this.manifest.services[r.name]!.readiness}`, { signal: AbortSignal.timeout(2000) })
+        ready = await fetch(`${urls.http}${this.manifest.services[r.name]!.readiness}`, {
+          signal: AbortSignal.timeout(2000),
+        })
           .then((res) => res.status === 200)
           .catch(() => false);
       }
@@ -469,7 +518,9 @@ export class StartedStack implements AsyncDisposable {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    await Promise.allSettled(this.running.map((r) => r.container.stop({ remove: true, removeVolumes: true, timeout: 5000 })));
+    await Promise.allSettled(
+      this.running.map((r) => r.container.stop({ remove: true, removeVolumes: true, timeout: 5000 })),
+    );
     await this.toxiproxy.stop({ remove: true, timeout: 2000 }).catch(() => undefined);
     await this.network.remove();
   }

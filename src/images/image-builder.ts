@@ -318,7 +318,15 @@ async function buildGoSource(spec: GoSourceImage, hash: string, runner: StepRunn
   await runner.run(
     `go build ${spec.pkg}`,
     "go",
-    ["build", "-trimpath", "-ldflags=-s -w", "-o", path.join(context, spec.binary), spec.pkg],
+    [
+      "build",
+      "-trimpath",
+      "-tags=grpcnotrace",
+      "-ldflags=-s -w",
+      "-o",
+      path.join(context, spec.binary),
+      spec.pkg,
+    ],
     {
       cwd: path.join(root, spec.workspace),
       env: goEnv(),

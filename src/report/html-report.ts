@@ -2,7 +2,8 @@ import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Journal } from "./journal.ts";
 
-const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+const esc = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 
 /** One self-contained HTML page per run: no external assets, readable offline. */
 export function renderRunPage(j: Journal): string {
@@ -28,7 +29,10 @@ export function renderRunPage(j: Journal): string {
   const timings = j.stack
     ? `<section><h2>Stack start-up <small>${(j.stack.totalMs / 1000).toFixed(1)} s to ready</small></h2>
 <table><thead><tr><th>container</th><th>created → started</th><th>started → ready</th><th>created → ready</th></tr></thead><tbody>${j.stack.containers
-        .map((c) => `<tr><td>${esc(c.name)}</td><td>${c.createdToStartedMs} ms</td><td>${c.startedToReadyMs} ms</td><td>${c.createdToReadyMs} ms</td></tr>`)
+        .map(
+          (c) =>
+            `<tr><td>${esc(c.name)}</td><td>${c.createdToStartedMs} ms</td><td>${c.startedToReadyMs} ms</td><td>${c.createdToReadyMs} ms</td></tr>`,
+        )
         .join("")}</tbody></table></section>`
     : "";
   return `<!doctype html>

@@ -21,13 +21,23 @@ export interface MainJobResult {
   htmlFile: string;
 }
 
-async function phase(name: string, phases: Phase[], fn: () => Promise<Omit<Phase, "name" | "startedAt" | "durationMs">>): Promise<Phase> {
+async function phase(
+  name: string,
+  phases: Phase[],
+  fn: () => Promise<Omit<Phase, "name" | "startedAt" | "durationMs">>,
+): Promise<Phase> {
   const t0 = Date.now();
   let p: Phase;
   try {
     p = { name, startedAt: new Date(t0).toISOString(), durationMs: 0, ...(await fn()) };
   } catch (err) {
-    p = { name, startedAt: new Date(t0).toISOString(), durationMs: 0, status: "failed", detail: err instanceof Error ? err.message : String(err) };
+    p = {
+      name,
+      startedAt: new Date(t0).toISOString(),
+      durationMs: 0,
+      status: "failed",
+      detail: err instanceof Error ? err.message : String(err),
+    };
   }
   p.durationMs = Date.now() - t0;
   phases.push(p);
@@ -38,23 +48,43 @@ interface VitestJson {
   numPassedTests: number;
   numFailedTests: number;
   numPendingTests: number;
-  testResults: { name: string; status: string; message?: string; assertionResults: { fullName: string; status: string; duration?: number; failureMessages?: string[] }[] }[];
+  testResults: {
+    name: string;
+    status: string;
+    message?: string;
+    assertionResults: { fullName: string; status: string; duration?: number; failureMessages?: string[] }[];
+  }[];
 }
 
 /** Runs the suites under suites/ with Vitest, writing its JSON next to the journal. */
-async function runSuites(dir: string, log: (l: string) => void): Promise<Omit<Phase, "name" | "startedAt" | "durationMs">> {
+async function runSuites(
+  dir: string,
+  log: (l: string) => void,
+): Promise<Omit<Phase, "name" | "startedAt" | "durationMs">> {
   const root = projectRoot();
-  const files = (await readdir(path.join(root, "suites"), { recursive: true }).catch(() => [] as string[])).filter((f) =>
-    f.endsWith(".test.ts"),
-  );
+  const files = (
+    await readdir(path.join(root, "suites"), { recursive: true }).catch(() => [] as string[])
+  ).filter((f) => f.endsWith(".test.ts"));
   if (files.length === 0) {
-    return { status: "skipped", detail: "no suites under suites/ yet (contracts, chaos and load suites land with later issues)" };
+    return {
+      status: "skipped",
+      detail: "no suites under suites/ yet (contracts, chaos and load suites land with later issues)",
+    };
   }
   const out = path.join(dir, "suites.json");
   const code = await new Promise<number>((resolve) => {
     const child = spawn(
       process.execPath,
-      [path.join(root, "node_modules", "vitest", "vitest.mjs"), "run", "--project", "integration", "--reporter=default", "--reporter=json", `--outputFile.json=${out}`, "suites/"],
+      [
+        path.join(root, "node_modules", "vitest", "vitest.mjs"),
+        "run",
+        "--project",
+        "integration",
+        "--reporter=default",
+        "--reporter=json",
+        `--outputFile.json=${out}`,
+        "suites/",
+      ],
       { cwd: root, stdio: ["ignore", "inherit", "inherit"], env: process.env },
     );
     child.on("close", (c) => resolve(c ?? 1));
@@ -69,7 +99,11 @@ async function runSuites(dir: string, log: (l: string) => void): Promise<Omit<Ph
   const items = report.testResults.flatMap((f) =>
     f.assertionResults.map((a) => ({
       name: `${path.relative(root, f.name)} › ${a.fullName}`,
-      status: (a.status === "passed" ? "passed" : a.status === "failed" ? "failed" : "skipped") as PhaseStatus,
+      status: (a.status === "passed"
+        ? "passed"
+        : a.status === "failed"
+          ? "failed"
+          : "skipped") as PhaseStatus,
       durationMs: a.duration === undefined ? undefined : Math.round(a.duration),
       detail: a.failureMessages?.join("\n").slice(0, 4000),
     })),
@@ -99,7 +133,10 @@ export async function runMainJob(opts: MainJobOptions): Promise<MainJobResult> {
     const manifestPhase = await phase("manifest", phases, async () => {
       const m = await loadManifest(opts.target, projectRoot());
       target = m.name;
-      return { status: "passed", detail: `${m.file}: ${Object.keys(m.services).length} services, ${m.edges.length} edges` };
+      return {
+        status: "passed",
+        detail: `${m.file}: ${Object.keys(m.services).length} services, ${m.edges.length} edges`,
+      };
     });
     if (manifestPhase.status === "passed") {
       const up = await phase("stack up", phases, async () => {
@@ -109,7 +146,12 @@ export async function runMainJob(opts: MainJobOptions): Promise<MainJobResult> {
         return {
           status: "passed",
           detail: `${m.name} ready in ${(stack.timings.totalMs / 1000).toFixed(1)} s; entry point ${stack.entrypointUrl}`,
-          items: stack.timings.containers.map((c) => ({ name: c.name, status: "passed" as const, durationMs: c.createdToReadyMs, detail: "created → ready" })),
+          items: stack.timings.containers.map((c) => ({
+            name: c.name,
+            status: "passed" as const,
+            durationMs: c.createdToReadyMs,
+            detail: "created → ready",
+          })),
         };
       });
       if (up.status === "passed" && stack) {
@@ -119,17 +161,29 @@ export async function runMainJob(opts: MainJobOptions): Promise<MainJobResult> {
           const items = states.map((x) => ({
             name: x.name,
             status: (x.ready ? "passed" : "failed") as PhaseStatus,
-            detail: `${x.state}; ${Object.entries(x.urls).map(([k, v]) => `${k} ${v}`).join(", ")}`,
+            detail: `${x.state}; ${Object.entries(x.urls)
+              .map(([k, v]) => `${k} ${v}`)
+              .join(", ")}`,
           }));
           const bad = items.filter((i) => i.status === "failed");
-          return { status: bad.length ? "failed" : "passed", detail: bad.length ? `not ready: ${bad.map((b) => b.name).join(", ")}` : `${items.length} services ready`, items };
+          return {
+            status: bad.length ? "failed" : "passed",
+            detail: bad.length
+              ? `not ready: ${bad.map((b) => b.name).join(", ")}`
+              : `${items.length} services ready`,
+            items,
+          };
         });
         await phase("edges", phases, async () => {
           const edges = await s.edgeStates();
           return {
             status: edges.every((e) => e.enabled) ? "passed" : "failed",
             detail: `${edges.length} edges through Toxiproxy`,
-            items: edges.map((e) => ({ name: e.name, status: "passed" as const, detail: `${e.listen} -> ${e.upstream}` })),
+            items: edges.map((e) => ({
+              name: e.name,
+              status: "passed" as const,
+              detail: `${e.listen} -> ${e.upstream}`,
+            })),
           };
         });
       }

@@ -19,26 +19,41 @@ const modules = (/use\s*\(([^)]*)\)/s.exec(work)?.[1] ?? "")
 
 describe("targets/shop Go modules: go vet, staticcheck, go test -race", () => {
   it("the workspace lists the seven modules", () => {
-    expect([...modules].sort()).toEqual(["gateway", "inventory", "notifications", "orders", "payments", "platform", "proto"]);
+    expect([...modules].sort()).toEqual([
+      "gateway",
+      "inventory",
+      "notifications",
+      "orders",
+      "payments",
+      "platform",
+      "proto",
+    ]);
   });
 
   for (const mod of modules) {
-    it(mod, async () => {
-      const r = await run("bash", [path.join(workspace, "scripts", "go-check.sh"), mod], {
-        cwd: workspace,
-        env: {
-          ...process.env,
-          TESTCONTAINERS_RYUK_DISABLED: "true",
-          // This machine has /.dockerenv, so testcontainers-go would dial the default gateway.
-          TESTCONTAINERS_HOST_OVERRIDE: process.env.TESTCONTAINERS_HOST_OVERRIDE ?? "localhost",
-        },
-        maxBuffer: 64 * 1024 * 1024,
-        timeout: 900_000,
-      }).then(
-        (ok) => ({ code: 0, out: `${ok.stdout}${ok.stderr}` }),
-        (err: { code?: number; stdout?: string; stderr?: string }) => ({ code: err.code ?? 1, out: `${err.stdout ?? ""}${err.stderr ?? ""}` }),
-      );
-      expect(r.code, r.out.slice(-8000)).toBe(0);
-    }, 900_000);
+    it(
+      mod,
+      async () => {
+        const r = await run("bash", [path.join(workspace, "scripts", "go-check.sh"), mod], {
+          cwd: workspace,
+          env: {
+            ...process.env,
+            TESTCONTAINERS_RYUK_DISABLED: "true",
+            // This machine has /.dockerenv, so testcontainers-go would dial the default gateway.
+            TESTCONTAINERS_HOST_OVERRIDE: process.env.TESTCONTAINERS_HOST_OVERRIDE ?? "localhost",
+          },
+          maxBuffer: 64 * 1024 * 1024,
+          timeout: 900_000,
+        }).then(
+          (ok) => ({ code: 0, out: `${ok.stdout}${ok.stderr}` }),
+          (err: { code?: number; stdout?: string; stderr?: string }) => ({
+            code: err.code ?? 1,
+            out: `${err.stdout ?? ""}${err.stderr ?? ""}`,
+          }),
+        );
+        expect(r.code, r.out.slice(-8000)).toBe(0);
+      },
+      900_000,
+    );
   }
 });

@@ -48,14 +48,20 @@ describe("the shop stack: every edge through Toxiproxy", () => {
     const proxies = Object.keys(await stack.toxiproxy.client.getAll()).sort();
     expect(proxies).toEqual([...stack.manifest.edges.map((e) => e.name), "host->kafka"].sort());
     expect(stack.timings.containers.map((c) => c.name).sort()).toEqual(
-      ["toxiproxy", ...Object.keys(stack.manifest.infrastructure), ...Object.keys(stack.manifest.services)].sort(),
+      [
+        "toxiproxy",
+        ...Object.keys(stack.manifest.infrastructure),
+        ...Object.keys(stack.manifest.services),
+      ].sort(),
     );
     for (const c of stack.timings.containers) expect(c.createdToReadyMs).toBeGreaterThan(0);
   });
 
   it("services are configured with the proxies' addresses, never the real ones", async () => {
     const info = await docker().getContainer(`${stack.network.name}-orders`).inspect();
-    const env = Object.fromEntries(info.Config.Env.map((e) => e.split(/=(.*)/s).slice(0, 2) as [string, string]));
+    const env = Object.fromEntries(
+      info.Config.Env.map((e) => e.split(/=(.*)/s).slice(0, 2) as [string, string]),
+    );
     expect(env.PAYMENTS_ADDR).toMatch(/^toxiproxy:\d+$/);
     expect(env.INVENTORY_ADDR).toMatch(/^toxiproxy:\d+$/);
     expect(env.KAFKA_BROKERS).toMatch(/^toxiproxy:\d+$/);
@@ -125,7 +131,11 @@ describe("the shop stack: every edge through Toxiproxy", () => {
   it("Kafka traffic of orders and notifications really passes through their edges", async () => {
     // notifications->kafka cut: orders' events reach Kafka (read via host->kafka) but not notifications.
     await stack.edge("notifications->kafka").disable();
-    const kafka = new Kafka({ clientId: "edge-check", brokers: stack.kafkaBrokers(), logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({
+      clientId: "edge-check",
+      brokers: stack.kafkaBrokers(),
+      logLevel: logLevel.NOTHING,
+    });
     const consumer = kafka.consumer({ groupId: `edge-check-${randomUUID()}` });
     await consumer.connect();
     await consumer.subscribe({ topic: TOPIC, fromBeginning: false });
@@ -157,13 +167,18 @@ describe("the shop stack: every edge through Toxiproxy", () => {
     await stack.kill("payments");
     expect((await stack.states()).find((s) => s.name === "payments")?.state).toBe("exited");
     await stack.restart("payments");
-    expect((await stack.states()).find((s) => s.name === "payments")).toMatchObject({ state: "running", ready: true });
+    expect((await stack.states()).find((s) => s.name === "payments")).toMatchObject({
+      state: "running",
+      ready: true,
+    });
     const { order } = await shop.placeOrder([{ sku: "SKU-1", quantity: 1 }]);
     expect((await shop.settled(order.id, 60_000)).status).toBe("confirmed");
   });
 
   it("an unknown edge lists the known ones", () => {
-    expect(() => stack.edge("orders->paymnts")).toThrow(/No edge "orders->paymnts" in target "shop"; edges: .*orders->payments/);
+    expect(() => stack.edge("orders->paymnts")).toThrow(
+      /No edge "orders->paymnts" in target "shop"; edges: .*orders->payments/,
+    );
   });
 });
 
@@ -177,16 +192,26 @@ describe("start-up failures", () => {
     const before = (await docker().listContainers({ all: true })).length;
     const err = await new Environment(manifest).start().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StackStartError);
-    expect((err as Error).message).toMatch(/api: image faultline\/not-built:1 is not built \(fix: faultline images build/);
+    expect((err as Error).message).toMatch(
+      /api: image faultline\/not-built:1 is not built \(fix: faultline images build/,
+    );
     expect((await docker().listContainers({ all: true })).length).toBe(before);
   });
 
   it("SIGINT during `faultline up` start-up removes every container and network it made", async () => {
     const runId = `up-sigint-${randomUUID()}`;
-    const child = spawn(process.execPath, [path.join(projectRoot(), "bin", "faultline.mjs"), "up", "--target", "shop"], {
-      env: { ...process.env, FAULTLINE_RUN_ID: runId, FAULTLINE_CACHE_DIR: path.join(projectRoot(), ".scratch", runId) },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      process.execPath,
+      [path.join(projectRoot(), "bin", "faultline.mjs"), "up", "--target", "shop"],
+      {
+        env: {
+          ...process.env,
+          FAULTLINE_RUN_ID: runId,
+          FAULTLINE_CACHE_DIR: path.join(projectRoot(), ".scratch", runId),
+        },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     let out = "";
     child.stderr.on("data", (d: Buffer) => (out += d.toString()));
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));

@@ -13,8 +13,14 @@ export interface Ledger {
 
 export function paymentsLedger(grpcAddress: string): Promise<Ledger> {
   const protoDir = path.join(projectRoot(), "targets/shop/proto");
-  const def = loadSync("shop/payments/v1/payments.proto", { includeDirs: [protoDir], longs: Number, defaults: true });
-  const pkg = loadPackageDefinition(def) as unknown as { shop: { payments: { v1: { PaymentsService: ServiceClientConstructor } } } };
+  const def = loadSync("shop/payments/v1/payments.proto", {
+    includeDirs: [protoDir],
+    longs: Number,
+    defaults: true,
+  });
+  const pkg = loadPackageDefinition(def) as unknown as {
+    shop: { payments: { v1: { PaymentsService: ServiceClientConstructor } } };
+  };
   const client = new pkg.shop.payments.v1.PaymentsService(grpcAddress, credentials.createInsecure());
   return new Promise((resolve, reject) => {
     client.GetLedger!({}, { deadline: Date.now() + 5000 }, (err: Error | null, res: Ledger) => {

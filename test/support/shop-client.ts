@@ -40,7 +40,10 @@ export class ShopClient {
     readonly notificationsUrl: string,
   ) {}
 
-  async placeOrder(lines: OrderLine[], opts: { customer?: string; key?: string } = {}): Promise<{ status: number; order: Order }> {
+  async placeOrder(
+    lines: OrderLine[],
+    opts: { customer?: string; key?: string } = {},
+  ): Promise<{ status: number; order: Order }> {
     const res = await fetch(`${this.gatewayUrl}/v1/orders`, {
       method: "POST",
       headers: { "content-type": "application/json", ...(opts.key ? { "idempotency-key": opts.key } : {}) },
@@ -65,7 +68,9 @@ export class ShopClient {
   }
 
   async products(): Promise<Product[]> {
-    return (await json<{ products: Product[] }>(await fetch(`${this.gatewayUrl}/v1/products`), "GET /v1/products")).products;
+    return (
+      await json<{ products: Product[] }>(await fetch(`${this.gatewayUrl}/v1/products`), "GET /v1/products")
+    ).products;
   }
 
   async product(sku: string): Promise<Product> {
@@ -73,7 +78,9 @@ export class ShopClient {
   }
 
   async notifications(orderId: string): Promise<Notification[]> {
-    const res = await fetch(`${this.notificationsUrl}/v1/notifications?order_id=${encodeURIComponent(orderId)}`);
+    const res = await fetch(
+      `${this.notificationsUrl}/v1/notifications?order_id=${encodeURIComponent(orderId)}`,
+    );
     return (await json<{ notifications: Notification[] }>(res, "GET /v1/notifications")).notifications;
   }
 
@@ -83,9 +90,9 @@ export class ShopClient {
     for (;;) {
       const list = await this.notifications(orderId);
       if (list.length >= n) return list;
-      if (Date.now() > until) throw new Error(`order ${orderId}: ${list.length} of ${n} notifications after ${timeoutMs} ms`);
+      if (Date.now() > until)
+        throw new Error(`order ${orderId}: ${list.length} of ${n} notifications after ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 250));
     }
   }
 }
-

@@ -62,20 +62,29 @@ describe("target manifest", () => {
   });
 
   it("names a dependency cycle with its path, file and line", () => {
-    const text = base.replace("      db: { env: DATABASE_URL }", "      db: { env: DATABASE_URL }\n      api: { env: API_ADDR, port: http }");
+    const text = base.replace(
+      "      db: { env: DATABASE_URL }",
+      "      db: { env: DATABASE_URL }\n      api: { env: API_ADDR, port: http }",
+    );
     const p = problems(text);
     expect(p).toHaveLength(1);
-    expect(p[0]).toMatch(/^demo\.yaml:\d+: services\.\w+\.dependsOn: dependency cycle (api -> worker -> api|worker -> api -> worker)/);
+    expect(p[0]).toMatch(
+      /^demo\.yaml:\d+: services\.\w+\.dependsOn: dependency cycle (api -> worker -> api|worker -> api -> worker)/,
+    );
   });
 
   it("names an unknown dependency and lists the known ones", () => {
     const p = problems(base.replace("db: { env: DATABASE_URL }", "dbb: { env: DATABASE_URL }"));
-    expect(p[0]).toBe('demo.yaml:14: services.worker.dependsOn.dbb: unknown dependency "dbb"; known: api, worker, db');
+    expect(p[0]).toBe(
+      'demo.yaml:14: services.worker.dependsOn.dbb: unknown dependency "dbb"; known: api, worker, db',
+    );
   });
 
   it("names an image that is neither in the catalog nor given as a reference", () => {
     const p = problems(base.replace("image: shop-orders", "image: shop-ordrs"));
-    expect(p[0]).toMatch(/^demo\.yaml:11: services\.worker\.image: image "shop-ordrs" is neither in the image catalog/);
+    expect(p[0]).toMatch(
+      /^demo\.yaml:11: services\.worker\.image: image "shop-ordrs" is neither in the image catalog/,
+    );
     expect(p[0]).toMatch(/faultline images build/);
   });
 
@@ -96,7 +105,9 @@ describe("target manifest", () => {
 
   it("reports every problem at once", () => {
     const all = problems(
-      base.replace("dependsOn:\n      db:", "dependsOn:\n      nothing:").replace("image: shop-gateway", "image: nope"),
+      base
+        .replace("dependsOn:\n      db:", "dependsOn:\n      nothing:")
+        .replace("image: shop-gateway", "image: nope"),
     );
     expect(all).toHaveLength(2);
     expect(all[0]).toMatch(/services\.api\.image: image "nope"/);
