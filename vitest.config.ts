@@ -10,6 +10,8 @@ export default defineConfig({
     outputFile: { junit: "reports/junit/vitest.xml" },
     env: {
       TESTCONTAINERS_RYUK_DISABLED: "true",
+      // A local socket: the host is this machine (see bin/faultline.mjs).
+      ...(process.env.DOCKER_HOST ? {} : { TESTCONTAINERS_HOST_OVERRIDE: "localhost" }),
       PACT_DO_NOT_TRACK: "true",
       SCARF_ANALYTICS: "false",
     },

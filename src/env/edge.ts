@@ -1,5 +1,6 @@
 import type { Proxy, Toxiproxy } from "toxiproxy-node-client";
 import type { Edge as EdgeSpec } from "./manifest.ts";
+import { getProxy, type ToxicState } from "./toxiproxy-api.ts";
 
 export type ToxicStream = "upstream" | "downstream";
 
@@ -15,13 +16,6 @@ export type ToxicSpec =
 
 export type AddToxic = ToxicSpec & { name?: string; stream?: ToxicStream; toxicity?: number };
 
-export interface ToxicState {
-  name: string;
-  type: string;
-  stream: string;
-  toxicity: number;
-  attributes: Record<string, unknown>;
-}
 
 export interface EdgeState {
   name: string;
@@ -103,28 +97,15 @@ export class EdgeHandle {
   }
 
   async state(): Promise<EdgeState> {
-    const j = (await this.proxy()).toJson();
-    return {
-      name: this.spec.name,
-      from: this.spec.from,
-      to: this.spec.to,
-      enabled: j.enabled,
-      listen: j.listen,
-      upstream: j.upstream,
-      toxics: j.toxics.map((t) => ({
-        name: t.name,
-        type: String(t.type),
-        stream: String(t.stream),
-        toxicity: t.toxicity,
-        attributes: t.attributes as Record<string, unknown>,
-      })),
-    };
+    const p = await getProxy(this.client.host, this.spec.name);
+    return { name: this.spec.name, from: this.spec.from, to: this.spec.to, enabled: p.enabled, listen: p.listen, upstream: p.upstream, toxics: p.toxics };
   }
 
   /** Removes every toxic and re-enables the edge. */
   async reset(): Promise<void> {
+    const state = await getProxy(this.client.host, this.spec.name);
     const p = await this.proxy();
-    for (const t of p.toJson().toxics) await (await p.getToxic(t.name)).remove();
-    if (!p.enabled) await p.update({ enabled: true, listen: p.listen, upstream: p.upstream });
+    for (const t of state.toxics) await (await p.getToxic(t.name)).remove();
+    if (!state.enabled) await p.update({ enabled: true, listen: p.listen, upstream: p.upstream });
   }
 }

@@ -1,8 +1,8 @@
 import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { Toxiproxy } from "toxiproxy-node-client";
 import { cacheDir } from "../paths.ts";
 import { docker } from "./docker-client.ts";
+import { listProxies } from "./toxiproxy-api.ts";
 import type { StackTimings, StartedStack } from "./stack.ts";
 
 /** What `faultline up` leaves behind so that `ps`, `logs` and `down` find the detached stack. */
@@ -129,21 +129,7 @@ export async function inspectDetached(
   }
   let edges: PsEdge[] = [];
   try {
-    const proxies = await new Toxiproxy(state.toxiproxyUrl).getAll();
-    edges = Object.values(proxies).map((p) => {
-      const j = p.toJson();
-      return {
-        name: j.name,
-        enabled: j.enabled,
-        toxics: j.toxics.map((t) => ({
-          name: t.name,
-          type: String(t.type),
-          stream: String(t.stream),
-          toxicity: t.toxicity,
-          attributes: t.attributes as Record<string, unknown>,
-        })),
-      };
-    });
+    edges = (await listProxies(state.toxiproxyUrl)).map((p) => ({ name: p.name, enabled: p.enabled, toxics: p.toxics }));
   } catch {
     // Toxiproxy is down: no edges to show
   }

@@ -126,7 +126,8 @@ export class Environment {
 
       emit({ type: "phase", phase: "toxiproxy" });
       emit({ type: "starting", name: "toxiproxy" });
-      toxiproxy = await new ToxiproxyContainer()
+      const kafkaCount = Object.values(m.infrastructure).filter((i) => i.kind === "kafka").length;
+      toxiproxy = await new ToxiproxyContainer(undefined, m.edges.length + kafkaCount)
         .withLabels(extraLabels)
         .withNetworkMode(network.name)
         .withNetworkAliases("toxiproxy")

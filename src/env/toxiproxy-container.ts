@@ -23,9 +23,13 @@ export interface CreatedProxy {
  * a fixed pool of proxy ports is exposed and handed out by createProxy().
  */
 export class ToxiproxyContainer extends GenericContainer {
-  constructor(image = imageRef("toxiproxy")) {
+  private readonly portCount: number;
+
+  /** `proxyPorts`: how many proxy ports to publish (each costs the engine a port mapping). */
+  constructor(image = imageRef("toxiproxy"), proxyPorts = PROXY_PORT_COUNT) {
     super(image);
-    const ports = Array.from({ length: PROXY_PORT_COUNT }, (_, i) => FIRST_PROXY_PORT + i);
+    this.portCount = proxyPorts;
+    const ports = Array.from({ length: proxyPorts }, (_, i) => FIRST_PROXY_PORT + i);
     this.withExposedPorts(TOXIPROXY_API_PORT, ...ports)
       .withLabels(runLabels())
       .withPullPolicy({ shouldPull: () => false })
@@ -34,7 +38,7 @@ export class ToxiproxyContainer extends GenericContainer {
   }
 
   override async start(): Promise<StartedToxiproxyContainer> {
-    return new StartedToxiproxyContainer(await super.start());
+    return new StartedToxiproxyContainer(await super.start(), this.portCount);
   }
 }
 
@@ -42,7 +46,10 @@ export class StartedToxiproxyContainer extends AbstractStartedContainer {
   readonly client: Toxiproxy;
   private nextPort = FIRST_PROXY_PORT;
 
-  constructor(started: StartedTestContainer) {
+  constructor(
+    started: StartedTestContainer,
+    private readonly portCount = PROXY_PORT_COUNT,
+  ) {
     super(started);
     this.client = new Toxiproxy(this.apiUrl());
   }
@@ -53,9 +60,9 @@ export class StartedToxiproxyContainer extends AbstractStartedContainer {
 
   /** Creates a proxy to `upstream` (host:port as the Toxiproxy container sees it) on the next free port. */
   async createProxy(name: string, upstream: string): Promise<CreatedProxy> {
-    if (this.nextPort >= FIRST_PROXY_PORT + PROXY_PORT_COUNT) {
+    if (this.nextPort >= FIRST_PROXY_PORT + this.portCount) {
       throw new Error(
-        `Toxiproxy: no free proxy port for "${name}": all ${PROXY_PORT_COUNT} ports (from ${FIRST_PROXY_PORT}) are in use`,
+        `Toxiproxy: no free proxy port for "${name}": all ${this.portCount} ports (from ${FIRST_PROXY_PORT}) are in use`,
       );
     }
     const listenPort = this.nextPort++;

@@ -62,5 +62,9 @@ if [ ! -f "$KAFKA_DATA_DIR/meta.properties" ]; then
   echo "faultline-kafka: formatted $KAFKA_DATA_DIR (cluster $cluster_id)"
 fi
 
+# The image is built with its storage already formatted (FAULTLINE_KAFKA_FORMAT_ONLY=1 at build
+# time), which saves a JVM start on every container start.
+if [ "${FAULTLINE_KAFKA_FORMAT_ONLY:-}" = "1" ]; then exit 0; fi
+
 echo "faultline-kafka: advertised.listeners=${props[advertised.listeners]}"
 exec java "${java_opts[@]}" "${cp[@]}" kafka.Kafka "$config"

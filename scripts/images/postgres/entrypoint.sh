@@ -15,7 +15,8 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
   chmod 700 "$PGDATA"
   pwfile=$(mktemp)
   printf '%s\n' "$POSTGRES_PASSWORD" > "$pwfile"
-  initdb --username=postgres --pwfile="$pwfile" --auth-local=trust --auth-host=scram-sha-256 \
+  # --no-sync: nothing is served before this script ends, and the first checkpoint syncs.
+  initdb --no-sync --username=postgres --pwfile="$pwfile" --auth-local=trust --auth-host=scram-sha-256 \
     --encoding=UTF8 --locale=C.UTF-8 -D "$PGDATA" >/dev/null
   rm -f "$pwfile"
   {
@@ -46,7 +47,7 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
   done
   if [ -n "$sql" ]; then
     # Single-user mode: no listener, so no client can connect before the databases exist.
-    printf '%s' "$sql" | postgres --single -D "$PGDATA" postgres >/dev/null
+    printf '%s' "$sql" | postgres --single -c fsync=off -D "$PGDATA" postgres >/dev/null
   fi
   echo "faultline-postgres: initialised $PGDATA; databases: ${names:-none}"
 fi
