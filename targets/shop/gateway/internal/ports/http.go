@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 
@@ -220,8 +221,14 @@ func (s *HTTPServer) placeOrder(w http.ResponseWriter, r *http.Request) {
 	for i, l := range req.Lines {
 		lines[i] = order.Line{SKU: l.SKU, Quantity: l.Quantity}
 	}
+	// Without an Idempotency-Key each request is a new order: the gateway makes a key so that
+	// orders can still deduplicate its own retries of this one request.
+	key := r.Header.Get("Idempotency-Key")
+	if key == "" {
+		key = "gw-" + uuid.NewString()
+	}
 	o, err := s.app.Commands.PlaceOrder.Handle(r.Context(), app.PlaceOrder{
-		IdempotencyKey: r.Header.Get("Idempotency-Key"),
+		IdempotencyKey: key,
 		CustomerID:     req.CustomerID,
 		Currency:       req.Currency,
 		Lines:          lines,

@@ -337,6 +337,23 @@ func TestHTTP_placeOrder_confirmed_returns201WithOrderJSON(t *testing.T) {
 	}
 }
 
+func TestHTTP_placeOrder_withoutIdempotencyKey_sendsAFreshKeyPerRequest(t *testing.T) {
+	g := startGateway(t, gatewayOptions{})
+	for i := 0; i < 2; i++ {
+		if r := g.do(t, "POST", "/v1/orders", validOrder, nil); r.code != http.StatusCreated {
+			t.Fatalf("status %d, want 201; body %v", r.code, r.body)
+		}
+	}
+	creates := g.orders.seenCreates()
+	if len(creates) != 2 {
+		t.Fatalf("orders got %d CreateOrder calls, want 2", len(creates))
+	}
+	k1, k2 := creates[0].GetIdempotencyKey(), creates[1].GetIdempotencyKey()
+	if k1 == "" || k2 == "" || k1 == k2 {
+		t.Errorf("idempotency keys %q and %q: want two distinct non-empty keys", k1, k2)
+	}
+}
+
 func TestHTTP_placeOrder_stillPending_returns202(t *testing.T) {
 	g := startGateway(t, gatewayOptions{})
 	g.orders.create = func(_ context.Context, req *ordersv1.CreateOrderRequest) (*ordersv1.CreateOrderResponse, error) {

@@ -1,0 +1,12 @@
+package adapters
+
+import "embed"
+
+// Migrations holds the goose migrations of the orders database, applied at start by
+// platform/pg.Open(ctx, dsn, adapters.Migrations, adapters.MigrationsDir).
+//
+//go:embed migrations/*.sql
+var Migrations embed.FS
+
+// MigrationsDir is the directory of Migrations that holds the files.
+const MigrationsDir = "migrations"
