@@ -1,0 +1,155 @@
+// Package pg opens a service's PostgreSQL pool (pgx v5), applies its embedded migrations
+// (pressly/goose v3) at start, and runs transactions that never report a failed commit
+// as success.
+package pg
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+
+	"faultline.dev/shop/platform/health"
+)
+
+// Open connects a pool to dsn, waiting (with backoff) until the database answers or ctx
+// ends, then applies the migrations found in dir of migrations (an embed.FS). Concurrent
+// starts of the same service are serialised by a PostgreSQL advisory lock.
+func Open(ctx context.Context, dsn string, migrations fs.FS, dir string) (*pgxpool.Pool, error) {
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("pg: parse DATABASE_URL: %w", err)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("pg: create pool: %w", err)
+	}
+	if err := waitForDatabase(ctx, pool); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	if err := Migrate(ctx, pool, migrations, dir); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return pool, nil
+}
+
+func waitForDatabase(ctx context.Context, pool *pgxpool.Pool) error {
+	delay := 100 * time.Millisecond
+	for {
+		pingCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		err := pool.Ping(pingCtx)
+		cancel()
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("pg: database did not answer: %w", errors.Join(err, ctx.Err()))
+		case <-time.After(delay):
+		}
+		delay = min(delay*2, 2*time.Second)
+	}
+}
+
+// Migrate applies every pending migration in dir of migrations.
+func Migrate(ctx context.Context, pool *pgxpool.Pool, migrations fs.FS, dir string) (err error) {
+	sub, err := fs.Sub(migrations, dir)
+	if err != nil {
+		return fmt.Errorf("pg: migrations dir %q: %w", dir, err)
+	}
+	db := stdlib.OpenDBFromPool(pool)
+	defer func() {
+		if closeErr := db.Close(); closeErr != nil {
+			err = errors.Join(err, fmt.Errorf("pg: close migration handle: %w", closeErr))
+		}
+	}()
+	locker, err := lock.NewPostgresSessionLocker()
+	if err != nil {
+		return fmt.Errorf("pg: migration lock: %w", err)
+	}
+	provider, err := goose.NewProvider(goose.DialectPostgres, db, sub,
+		goose.WithSessionLocker(locker),
+		goose.WithDisableGlobalRegistry(true),
+	)
+	if err != nil {
+		return fmt.Errorf("pg: load migrations: %w", err)
+	}
+	results, err := provider.Up(ctx)
+	if err != nil {
+		return fmt.Errorf("pg: apply migrations: %w", err)
+	}
+	for _, r := range results {
+		slog.DebugContext(ctx, "migration applied", slog.String("source", r.Source.Path), slog.Duration("duration", r.Duration))
+	}
+	return nil
+}
+
+// HealthCheck is the readiness check of a pool: the database answers a ping.
+func HealthCheck(pool *pgxpool.Pool) health.Check {
+	return health.Check{Name: "postgres", Fn: func(ctx context.Context) error {
+		if err := pool.Ping(ctx); err != nil {
+			return fmt.Errorf("ping: %w", err)
+		}
+		return nil
+	}}
+}
+
+// Beginner starts transactions; *pgxpool.Pool and pgx.Conn are Beginners.
+type Beginner interface {
+	Begin(ctx context.Context) (pgx.Tx, error)
+}
+
+// InTx runs fn in a transaction and commits it. If fn fails, the transaction is rolled
+// back and a rollback failure is joined to fn's error. If the commit fails, that is the
+// error: a failed commit is never reported as success.
+func InTx(ctx context.Context, db Beginner, fn func(tx pgx.Tx) error) (err error) {
+	tx, err := db.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	defer func() {
+		if err == nil {
+			return
+		}
+		// Roll back even when ctx was cancelled; a closed transaction (after a failed
+		// commit) has nothing left to roll back.
+		rbErr := tx.Rollback(context.WithoutCancel(ctx))
+		if rbErr != nil && !errors.Is(rbErr, pgx.ErrTxClosed) {
+			err = errors.Join(err, fmt.Errorf("rollback: %w", rbErr))
+		}
+	}()
+	if err = fn(tx); err != nil {
+		return err
+	}
+	if err = tx.Commit(ctx); err != nil {
+		return fmt.Errorf("commit transaction: %w", err)
+	}
+	return nil
+}
+
+// UniqueViolation is the SQLSTATE of a unique constraint violation.
+const UniqueViolation = "23505"
+
+// IsUniqueViolation reports whether err is a unique constraint violation.
+func IsUniqueViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == UniqueViolation
+}
+
+// Compile-time checks that the pool and a connection can start transactions for InTx.
+var (
+	_ Beginner = (*pgxpool.Pool)(nil)
+	_ Beginner = (*pgx.Conn)(nil)
+	_ Beginner = pgx.Tx(nil) // nested: a savepoint
+)

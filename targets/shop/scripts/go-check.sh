@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Runs go vet, staticcheck and `go test -race -count=1` for the given Go modules of
+# targets/shop (default: every module in go.work). staticcheck is installed once at the
+# pinned version below into targets/shop/.bin (gitignored).
+#
+# Usage: targets/shop/scripts/go-check.sh [module ...]     e.g. go-check.sh platform payments
+# PostgreSQL tests run the faultline/postgres:15 image through testcontainers-go (Ryuk off).
+set -euo pipefail
+
+STATICCHECK_VERSION=v0.8.2   # honnef.co/go/tools/cmd/staticcheck
+
+shop_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+bin_dir="${shop_dir}/.bin"
+export TESTCONTAINERS_RYUK_DISABLED=true
+
+pkg="honnef.co/go/tools/cmd/staticcheck@${STATICCHECK_VERSION}"
+if [[ ! -x "${bin_dir}/staticcheck" || "$(cat "${bin_dir}/.staticcheck.version" 2>/dev/null)" != "${pkg}" ]]; then
+  echo "go-check: installing ${pkg}" >&2
+  mkdir -p "${bin_dir}"
+  GOBIN="${bin_dir}" GOWORK=off GOFLAGS=-mod=mod go install "${pkg}"
+  echo "${pkg}" > "${bin_dir}/.staticcheck.version"
+fi
+
+if [[ $# -eq 0 ]]; then
+  mapfile -t modules < <(cd "${shop_dir}" && go work edit -json | sed -n 's/.*"DiskPath": "\.\/\(.*\)".*/\1/p')
+else
+  modules=("$@")
+fi
+
+status=0
+for m in "${modules[@]}"; do
+  echo "== ${m}" >&2
+  (
+    cd "${shop_dir}/${m}"
+    go vet ./...
+    "${bin_dir}/staticcheck" ./...
+    go test -race -count=1 ./...
+  ) || status=1
+done
+exit "${status}"
