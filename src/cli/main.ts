@@ -1,4 +1,5 @@
 import { Command, CommanderError } from "commander";
+import { signalCleanup } from "../env/cleanup.ts";
 import { registerBenchCommand } from "./bench.ts";
 import { registerBrokerCommand } from "./broker.ts";
 import { registerDoctorCommand } from "./doctor.ts";
@@ -27,6 +28,8 @@ try {
   await program.parseAsync(process.argv);
 } catch (err) {
   if (err instanceof CommanderError) process.exit(err.exitCode);
+  // Interrupted: the failure is the interruption's doing; let its cleanup finish and set the exit code.
+  await signalCleanup();
   process.stderr.write(`faultline: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 }

@@ -129,6 +129,16 @@ export function removeRunSync(runId: string): void {
  * cleanup first, then exit with 130 / 143 as shells expect. Returns a function that disarms the
  * handlers (for `faultline up`, whose stack outlives the command once it is ready).
  */
+let signalled: Promise<never> | undefined;
+
+/**
+ * Set while a signal's cleanup runs: work that fails because its containers vanished should wait
+ * for it (the process then exits 130 / 143) rather than report its own failure.
+ */
+export function signalCleanup(): Promise<never> | undefined {
+  return signalled;
+}
+
 export function installCleanupHandlers(
   runId: string,
   log: (msg: string) => void = (m) => process.stderr.write(`${m}\n`),
@@ -163,7 +173,7 @@ export function installCleanupHandlers(
     const h = () => {
       // A second signal while cleaning exits at once; the next run's sweep finishes the job.
       process.once(signal, () => process.exit(code));
-      void cleanup(`${signal} received`).finally(() => process.exit(code));
+      signalled = cleanup(`${signal} received`).then(() => process.exit(code));
     };
     process.once(signal, h);
     handlers.push([signal, h]);

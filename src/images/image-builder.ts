@@ -22,6 +22,9 @@ import { projectRoot, cacheDir } from "../paths.ts";
 /** Bump to rebuild every image when the recipes in this file change meaning. */
 const RECIPE_VERSION = 1;
 
+/** Flags of every Go service build; part of the input hash, so changing them rebuilds. */
+const GO_BUILD_FLAGS = ["-trimpath", "-tags=grpcnotrace", "-ldflags=-s -w"];
+
 export type ImageState = "current" | "stale" | "missing" | "unavailable";
 
 export interface ImageStatus {
@@ -93,7 +96,7 @@ export async function inputHash(spec: ImageSpec, root = projectRoot()): Promise<
     case "go-source": {
       const ws = path.join(root, spec.workspace);
       const files = await listInputFiles(ws, spec.inputs);
-      const h = await hashInputs({ recipe: RECIPE_VERSION, spec }, ws, files);
+      const h = await hashInputs({ recipe: RECIPE_VERSION, spec, flags: GO_BUILD_FLAGS }, ws, files);
       const main = path.join(ws, spec.pkg, "main.go");
       if (!(await exists(main))) {
         return {

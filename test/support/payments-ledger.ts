@@ -15,6 +15,7 @@ export function paymentsLedger(grpcAddress: string): Promise<Ledger> {
   const protoDir = path.join(projectRoot(), "targets/shop/proto");
   const def = loadSync("shop/payments/v1/payments.proto", {
     includeDirs: [protoDir],
+    keepCase: true,
     longs: Number,
     defaults: true,
   });

@@ -43,6 +43,9 @@ func NewKafkaPublisher(brokers []string, topic string, logger *slog.Logger) (*Ka
 		kgo.RequiredAcks(kgo.AllISRAcks()),
 		kgo.AllowAutoTopicCreation(),
 		kgo.ProducerLinger(0),
+		// Events are small JSON documents; uncompressed batches stay readable by every
+		// consumer library (franz-go's default, snappy, is not built into all of them).
+		kgo.ProducerBatchCompression(kgo.NoCompression()),
 		kgo.WithLogger(kgoLogger{logger}),
 	)
 	if err != nil {

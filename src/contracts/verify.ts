@@ -1,0 +1,234 @@
+/**
+ * Provider verification with the Pact FFI verifier (through @pact-foundation/pact's Verifier):
+ * from local pact files or from a broker with consumer version selectors, pending and WIP
+ * pacts, and results published back with the provider's version and branch. No pacts found
+ * is a failure, never a silent pass (pact-js #469).
+ */
+import fs from "node:fs";
+import { Verifier, type MessageProviders, type VerifierOptions } from "@pact-foundation/pact";
+import { verifierAuth, type BrokerConfig } from "./broker-config.ts";
+import { pactFiles } from "./broker-commands.ts";
+import { ConfigurationError, VerificationError, type InteractionFailure } from "./errors.ts";
+import { Redactor } from "./secrets.ts";
+
+process.env.PACT_DO_NOT_TRACK ??= "true";
+
+export type StateHandlers = NonNullable<VerifierOptions["stateHandlers"]>;
+
+/** A consumer version selector, as the broker takes it. */
+export interface ConsumerVersionSelector {
+  mainBranch?: boolean;
+  matchingBranch?: boolean;
+  branch?: string;
+  deployedOrReleased?: boolean;
+  deployed?: boolean;
+  released?: boolean;
+  environment?: string;
+  latest?: boolean;
+  tag?: string;
+  consumer?: string;
+  fallbackBranch?: string;
+}
+
+export type PactSource =
+  | { kind: "files"; pacts: string[] }
+  | {
+      kind: "broker";
+      broker: BrokerConfig;
+      consumerVersionSelectors: ConsumerVersionSelector[];
+      /** Pending pacts: a failure of a pact the provider never verified does not fail the build. */
+      enablePending?: boolean;
+      /** Work-in-progress pacts published since this date (YYYY-MM-DD) are verified too (pending). */
+      includeWipPactsSince?: string;
+    };
+
+export interface PublishResults {
+  providerVersion: string;
+  providerVersionBranch?: string;
+  providerVersionTags?: string[];
+  buildUrl?: string;
+}
+
+export interface VerifyOptions {
+  provider: string;
+  source: PactSource;
+  /** HTTP providers: where requests go. */
+  providerBaseUrl?: string;
+  stateHandlers?: StateHandlers;
+  /** Message providers: description -> function producing the message (and its metadata). */
+  messageProviders?: MessageProviders;
+  beforeEach?: () => Promise<unknown>;
+  afterEach?: () => Promise<unknown>;
+  /** Publish results to the broker (broker sources only). */
+  publish?: PublishResults;
+  /** Default true: no pacts for this provider is a failure. */
+  failIfNoPactsFound?: boolean;
+  logLevel?: "error" | "warn" | "info" | "debug" | "trace";
+}
+
+export interface InteractionResult {
+  description: string;
+  /** "success" or "failure" as the verifier reports it. */
+  result: string;
+  pending: boolean;
+}
+
+export interface VerificationReport {
+  provider: string;
+  passed: boolean;
+  interactions: InteractionResult[];
+  /** Failures of pending pacts: reported, not failing. */
+  pendingFailures: InteractionFailure[];
+  /** The broker's notices (pending, WIP, which selectors matched). */
+  notices: string[];
+  durationMs: number;
+}
+
+interface VerifierJson {
+  result?: boolean;
+  notices?: { when?: string; text?: string }[];
+  output?: string[];
+  errors?: { interaction?: string; mismatch?: unknown }[];
+  pendingErrors?: { interaction?: string; mismatch?: unknown }[];
+  interactionResults?: { description?: string; result?: string; pending?: boolean }[];
+}
+
+/** Verifies `provider`; resolves with a report when it passes, throws VerificationError when it does not. */
+export async function verifyProvider(o: VerifyOptions): Promise<VerificationReport> {
+  if (!o.provider) throw new ConfigurationError("A provider name is required");
+  if (!o.providerBaseUrl && !o.messageProviders)
+    throw new ConfigurationError(`Nothing to verify ${o.provider} against: give a providerBaseUrl or messageProviders`);
+  const failIfNoPactsFound = o.failIfNoPactsFound ?? true;
+  const redactor = o.source.kind === "broker" ? o.source.broker.redactor : new Redactor([]);
+
+  const opts: VerifierOptions = {
+    provider: o.provider,
+    logLevel: o.logLevel ?? "warn",
+    ...(o.providerBaseUrl ? { providerBaseUrl: o.providerBaseUrl } : {}),
+    ...(o.stateHandlers ? { stateHandlers: o.stateHandlers } : {}),
+    ...(o.messageProviders ? { messageProviders: o.messageProviders } : {}),
+    ...(o.beforeEach ? { beforeEach: o.beforeEach } : {}),
+    ...(o.afterEach ? { afterEach: o.afterEach } : {}),
+    failIfNoPactsFound,
+  };
+
+  if (o.source.kind === "files") {
+    if (o.publish)
+      throw new ConfigurationError("Verification results can only be published when pacts come from a broker");
+    const files = pactFiles(o.source.pacts).filter((f) => pactProvider(f) === o.provider);
+    if (files.length === 0) {
+      if (failIfNoPactsFound)
+        throw new ConfigurationError(
+          `No pacts for provider ${o.provider} in ${o.source.pacts.join(", ")}: nothing was verified, which is not a pass`,
+        );
+      return { provider: o.provider, passed: true, interactions: [], pendingFailures: [], notices: [], durationMs: 0 };
+    }
+    opts.pactUrls = files;
+  } else {
+    const s = o.source;
+    if (s.consumerVersionSelectors.length === 0)
+      throw new ConfigurationError("Verifying from a broker needs at least one consumer version selector");
+    if (s.consumerVersionSelectors.some((x) => x.matchingBranch) && !o.publish?.providerVersionBranch)
+      throw new ConfigurationError("The matchingBranch selector needs the provider's branch (--provider-version-branch)");
+    if (s.includeWipPactsSince && !/^\d{4}-\d{2}-\d{2}/.test(s.includeWipPactsSince))
+      throw new ConfigurationError(`includeWipPactsSince must be a date (YYYY-MM-DD), got ${s.includeWipPactsSince}`);
+    if (s.includeWipPactsSince && !s.enablePending)
+      throw new ConfigurationError("WIP pacts are verified as pending: includeWipPactsSince needs enablePending");
+    Object.assign(opts, {
+      pactBrokerUrl: s.broker.baseUrl,
+      ...verifierAuth(s.broker),
+      consumerVersionSelectors: s.consumerVersionSelectors,
+      enablePending: s.enablePending ?? false,
+      ...(s.includeWipPactsSince ? { includeWipPactsSince: s.includeWipPactsSince } : {}),
+    });
+    if (o.publish) {
+      if (!o.publish.providerVersion)
+        throw new ConfigurationError("Publishing verification results needs the provider version");
+      Object.assign(opts, {
+        publishVerificationResult: true,
+        providerVersion: o.publish.providerVersion,
+        ...(o.publish.providerVersionBranch ? { providerVersionBranch: o.publish.providerVersionBranch } : {}),
+        ...(o.publish.providerVersionTags?.length ? { providerVersionTags: o.publish.providerVersionTags } : {}),
+        ...(o.publish.buildUrl ? { buildUrl: o.publish.buildUrl } : {}),
+      });
+    } else if (s.consumerVersionSelectors.some((x) => x.matchingBranch)) {
+      // unreachable: checked above
+    }
+  }
+
+  const t0 = performance.now();
+  let raw: unknown;
+  try {
+    raw = await new Verifier(opts).verifyProvider();
+  } catch (err) {
+    const durationMs = performance.now() - t0;
+    const json = parseVerifierJson(err instanceof Error ? err.message : String(err));
+    if (!json) {
+      throw new VerificationError(o.provider, [], redactor.redact(String(err instanceof Error ? err.message : err)) + ` (after ${Math.round(durationMs)} ms)`);
+    }
+    const failures = (json.errors ?? []).map((e) => toFailure(e, redactor));
+    throw new VerificationError(o.provider, failures, redactor.redact((json.output ?? []).join("\n")));
+  }
+  const durationMs = performance.now() - t0;
+  const json = parseVerifierJson(typeof raw === "string" ? raw : JSON.stringify(raw ?? {})) ?? {};
+  const interactions = (json.interactionResults ?? []).map((r) => ({
+    description: r.description ?? "",
+    result: r.result ?? "",
+    pending: r.pending ?? false,
+  }));
+  if (interactions.length === 0 && failIfNoPactsFound) {
+    throw new VerificationError(
+      o.provider,
+      [],
+      `No interactions were verified for ${o.provider}: that is not a pass.\n${redactor.redact((json.output ?? []).join("\n"))}`,
+    );
+  }
+  return {
+    provider: o.provider,
+    passed: true,
+    interactions,
+    pendingFailures: (json.pendingErrors ?? []).map((e) => toFailure(e, redactor)),
+    notices: (json.notices ?? []).map((n) => redactor.redact(n.text ?? "")).filter(Boolean),
+    durationMs,
+  };
+}
+
+function pactProvider(file: string): string | undefined {
+  try {
+    return (JSON.parse(fs.readFileSync(file, "utf8")) as { provider?: { name?: string } }).provider?.name;
+  } catch {
+    throw new ConfigurationError(`${file} is not a pact file (not JSON)`);
+  }
+}
+
+function parseVerifierJson(text: string): VerifierJson | undefined {
+  try {
+    const v = JSON.parse(text) as unknown;
+    return v && typeof v === "object" ? (v as VerifierJson) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** One failing interaction, its mismatches as readable lines. */
+function toFailure(e: { interaction?: string; mismatch?: unknown }, redactor: Redactor): InteractionFailure {
+  return {
+    description: redactor.redact(e.interaction ?? "(unnamed interaction)"),
+    mismatches: describeMismatch(e.mismatch).map((m) => redactor.redact(m)),
+  };
+}
+
+function describeMismatch(m: unknown): string[] {
+  if (!m || typeof m !== "object") return [String(m)];
+  const o = m as Record<string, unknown>;
+  if (Array.isArray(o.mismatches))
+    return o.mismatches.flatMap((x) => describeMismatch(x));
+  if (typeof o.mismatch === "string") {
+    const where = typeof o.path === "string" ? `${o.path}: ` : typeof o.key === "string" ? `${o.key}: ` : "";
+    return [`${o.type ? `${String(o.type)} ` : ""}${where}${o.mismatch}`];
+  }
+  if (typeof o.message === "string") return [`${o.type ? `${String(o.type)}: ` : ""}${o.message}`];
+  if (typeof o.expected !== "undefined" || typeof o.actual !== "undefined")
+    return [`${String(o.type ?? "mismatch")}: expected ${JSON.stringify(o.expected)}, got ${JSON.stringify(o.actual)}`];
+  return [JSON.stringify(m)];
+}
