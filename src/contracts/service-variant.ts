@@ -37,7 +37,7 @@ export async function startServiceVariant(
       return [e.slice(0, i), e.slice(i + 1)] as [string, string];
     }),
   );
-  const containerName = `${stack.network.name}-${service}-${name}`;
+  const containerName = `${stack.network.name}-${service}-${name}-${Math.random().toString(36).slice(2, 6)}`;
   const container: StartedTestContainer = await managedContainer(resolveImage(spec.image))
     .withNetworkMode(stack.network.name)
     .withName(containerName)

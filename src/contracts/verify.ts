@@ -68,8 +68,9 @@ export interface VerifyOptions {
 
 export interface InteractionResult {
   description: string;
-  /** "success" or "failure" as the verifier reports it. */
+  /** "OK" or "Error", as the verifier reports it. */
   result: string;
+  ok: boolean;
   pending: boolean;
 }
 
@@ -166,7 +167,8 @@ export async function verifyProvider(o: VerifyOptions): Promise<VerificationRepo
     if (!json) {
       throw new VerificationError(o.provider, [], redactor.redact(String(err instanceof Error ? err.message : err)) + ` (after ${Math.round(durationMs)} ms)`);
     }
-    const failures = (json.errors ?? []).map((e) => toFailure(e, redactor));
+    const known = (json.interactionResults ?? []).map((r) => r.description ?? "");
+    const failures = (json.errors ?? []).map((e) => toFailure(e, redactor, known));
     throw new VerificationError(o.provider, failures, redactor.redact((json.output ?? []).join("\n")));
   }
   const durationMs = performance.now() - t0;
@@ -174,6 +176,7 @@ export async function verifyProvider(o: VerifyOptions): Promise<VerificationRepo
   const interactions = (json.interactionResults ?? []).map((r) => ({
     description: r.description ?? "",
     result: r.result ?? "",
+    ok: r.result === "OK",
     pending: r.pending ?? false,
   }));
   if (interactions.length === 0 && failIfNoPactsFound) {
@@ -187,7 +190,9 @@ export async function verifyProvider(o: VerifyOptions): Promise<VerificationRepo
     provider: o.provider,
     passed: true,
     interactions,
-    pendingFailures: (json.pendingErrors ?? []).map((e) => toFailure(e, redactor)),
+    pendingFailures: (json.pendingErrors ?? []).map((e) =>
+      toFailure(e, redactor, (json.interactionResults ?? []).map((r) => r.description ?? "")),
+    ),
     notices: (json.notices ?? []).map((n) => redactor.redact(n.text ?? "")).filter(Boolean),
     durationMs,
   };
@@ -211,9 +216,19 @@ function parseVerifierJson(text: string): VerifierJson | undefined {
 }
 
 /** One failing interaction, its mismatches as readable lines. */
-function toFailure(e: { interaction?: string; mismatch?: unknown }, redactor: Redactor): InteractionFailure {
+function toFailure(
+  e: { interaction?: string; mismatch?: unknown },
+  redactor: Redactor,
+  knownDescriptions: string[],
+): InteractionFailure {
+  // The verifier names a failure "Verifying a pact between C and P Given <states> - <description>".
+  const full = e.interaction ?? "(unnamed interaction)";
+  const description =
+    knownDescriptions
+      .filter((d) => d && (full === d || full.endsWith(` - ${d}`)))
+      .sort((a, b) => b.length - a.length)[0] ?? full;
   return {
-    description: redactor.redact(e.interaction ?? "(unnamed interaction)"),
+    description: redactor.redact(description),
     mismatches: describeMismatch(e.mismatch).map((m) => redactor.redact(m)),
   };
 }
