@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { signalCleanup } from "../env/cleanup.ts";
 import { registerBenchCommand } from "./bench.ts";
 import { registerBrokerCommand } from "./broker.ts";
+import { registerContractsCommands } from "./contracts.ts";
 import { registerDoctorCommand } from "./doctor.ts";
 import { registerImagesCommand } from "./images.ts";
 import { registerRunCommand } from "./run.ts";
@@ -23,6 +24,7 @@ registerStackCommands(program);
 registerRunCommand(program);
 registerBenchCommand(program);
 registerBrokerCommand(program);
+registerContractsCommands(program);
 
 try {
   await program.parseAsync(process.argv);

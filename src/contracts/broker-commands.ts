@@ -28,8 +28,7 @@ export function pactFiles(paths: string[]): string[] {
   for (const p of paths) {
     if (!fs.existsSync(p)) throw new ConfigurationError(`No pact file or directory at ${p}`);
     if (fs.statSync(p).isDirectory()) {
-      for (const f of fs.readdirSync(p).sort())
-        if (f.endsWith(".json")) out.push(path.join(p, f));
+      for (const f of fs.readdirSync(p).sort()) if (f.endsWith(".json")) out.push(path.join(p, f));
     } else out.push(p);
   }
   if (out.length === 0)
@@ -92,7 +91,9 @@ export async function canIDeploy(o: CanIDeployOptions): Promise<CanIDeployResult
     text
       .split("\n")
       .map((l) => l.trim())
-      .find((l) => /^Computer says/i.test(l)) ?? text.trim().split("\n").at(-1) ?? "";
+      .find((l) => /^Computer says/i.test(l)) ??
+    text.trim().split("\n").at(-1) ??
+    "";
   return { ...r, deployable: r.exitCode === 0, reason };
 }
 
@@ -106,7 +107,11 @@ export interface RecordDeploymentOptions {
 
 /** `pact broker record-deployment`. */
 export async function recordDeployment(o: RecordDeploymentOptions): Promise<PactCliResult> {
-  for (const [k, v] of Object.entries({ pacticipant: o.pacticipant, version: o.version, environment: o.environment }))
+  for (const [k, v] of Object.entries({
+    pacticipant: o.pacticipant,
+    version: o.version,
+    environment: o.environment,
+  }))
     if (!v) throw new ConfigurationError(`record-deployment needs --${k}`);
   const args = [
     "record-deployment",
@@ -123,16 +128,29 @@ export async function recordDeployment(o: RecordDeploymentOptions): Promise<Pact
   return r;
 }
 
-/** `pact broker create-environment` unless the broker knows it already (idempotent). */
+/** `pact broker create-environment`; an environment the broker already has is fine (idempotent). */
 export async function ensureEnvironment(
   broker: BrokerConfig,
   name: string,
   opts: { production?: boolean } = {},
 ): Promise<PactCliResult> {
-  const desc = await runPactBroker(["describe-environment", "--name", name], broker);
-  if (desc.exitCode === 0 && desc.stdout.includes(name)) return desc;
   const args = ["create-environment", "--name", name];
   if (opts.production) args.push("--production");
+  const r = await runPactBroker(args, broker);
+  if (r.exitCode !== 0 && !/already|exists|conflict|409/i.test(`${r.stdout}\n${r.stderr}`))
+    throw new PactCliError(r.command, r.exitCode, `${r.stdout}\n${r.stderr}`);
+  return r;
+}
+
+/** `pact broker create-or-update-pacticipant`, e.g. to set its main branch. */
+export async function createOrUpdatePacticipant(
+  broker: BrokerConfig,
+  name: string,
+  opts: { mainBranch?: string; repositoryUrl?: string } = {},
+): Promise<PactCliResult> {
+  const args = ["create-or-update-pacticipant", "--name", name];
+  if (opts.mainBranch) args.push("--main-branch", opts.mainBranch);
+  if (opts.repositoryUrl) args.push("--repository-url", opts.repositoryUrl);
   const r = await runPactBroker(args, broker);
   if (r.exitCode !== 0) throw new PactCliError(r.command, r.exitCode, `${r.stdout}\n${r.stderr}`);
   return r;

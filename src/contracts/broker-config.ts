@@ -13,9 +13,7 @@ export interface BrokerFlags {
 }
 
 export type BrokerAuth =
-  | { kind: "none" }
-  | { kind: "token"; token: string }
-  | { kind: "basic"; username: string; password: string };
+  { kind: "none" } | { kind: "token"; token: string } | { kind: "basic"; username: string; password: string };
 
 export interface BrokerConfig {
   baseUrl: string;

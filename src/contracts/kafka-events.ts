@@ -56,7 +56,8 @@ export class KafkaEventLog implements AsyncDisposable {
     const log = new KafkaEventLog(topic, consumer);
     const joined = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(new Error(`Kafka consumer of ${topic} did not join its group within ${joinTimeoutMs} ms`)),
+        () =>
+          reject(new Error(`Kafka consumer of ${topic} did not join its group within ${joinTimeoutMs} ms`)),
         joinTimeoutMs,
       );
       consumer.on(consumer.events.GROUP_JOIN, () => {
@@ -108,7 +109,11 @@ export class KafkaEventLog implements AsyncDisposable {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w.resolve !== done);
-        reject(new Error(`No record ${what} on ${this.topic} within ${timeoutMs} ms (${this.records.length} records read)`));
+        reject(
+          new Error(
+            `No record ${what} on ${this.topic} within ${timeoutMs} ms (${this.records.length} records read)`,
+          ),
+        );
       }, timeoutMs);
       const done = (r: KafkaRecord) => {
         clearTimeout(timer);
@@ -132,12 +137,19 @@ export class KafkaMessageProducer implements AsyncDisposable {
   private constructor(private readonly producer: Producer) {}
 
   static async start(brokers: string[]): Promise<KafkaMessageProducer> {
-    const producer = client(brokers, "faultline-contracts-producer").producer({ allowAutoTopicCreation: false });
+    const producer = client(brokers, "faultline-contracts-producer").producer({
+      allowAutoTopicCreation: false,
+    });
     await producer.connect();
     return new KafkaMessageProducer(producer);
   }
 
-  async send(m: { topic: string; key?: string; headers: Record<string, string>; value: string }): Promise<void> {
+  async send(m: {
+    topic: string;
+    key?: string;
+    headers: Record<string, string>;
+    value: string;
+  }): Promise<void> {
     await this.producer.send({
       topic: m.topic,
       acks: -1,

@@ -33,8 +33,7 @@ export class Redactor {
       copy.name = err.name;
       copy.stack = err.stack ? this.redact(err.stack) : undefined;
       for (const [k, v] of Object.entries(err)) {
-        (copy as unknown as Record<string, unknown>)[k] =
-          typeof v === "string" ? this.redact(v) : v;
+        (copy as unknown as Record<string, unknown>)[k] = typeof v === "string" ? this.redact(v) : v;
       }
       return copy;
     }

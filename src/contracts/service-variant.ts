@@ -57,7 +57,9 @@ export async function startServiceVariant(
     name: containerName,
     url: `http://${container.getHost()}:${container.getMappedPort(spec.ports.http)}`,
     async logs() {
-      const raw = (await docker().getContainer(container.getId()).logs({ stdout: true, stderr: true })) as Buffer;
+      const raw = (await docker()
+        .getContainer(container.getId())
+        .logs({ stdout: true, stderr: true })) as Buffer;
       return raw.toString("utf8");
     },
     stop,

@@ -44,7 +44,8 @@ export class Timings {
   report(): string {
     const s = this.summary();
     const lines = Object.entries(s).map(
-      ([k, v]) => `timing ${this.name}: ${k}: median ${v.medianMs} ms over ${v.n} (${v.samplesMs.join(", ")})`,
+      ([k, v]) =>
+        `timing ${this.name}: ${k}: median ${v.medianMs} ms over ${v.n} (${v.samplesMs.join(", ")})`,
     );
     try {
       const dir = path.join(reportsDir(), "contracts");

@@ -98,7 +98,9 @@ interface VerifierJson {
 export async function verifyProvider(o: VerifyOptions): Promise<VerificationReport> {
   if (!o.provider) throw new ConfigurationError("A provider name is required");
   if (!o.providerBaseUrl && !o.messageProviders)
-    throw new ConfigurationError(`Nothing to verify ${o.provider} against: give a providerBaseUrl or messageProviders`);
+    throw new ConfigurationError(
+      `Nothing to verify ${o.provider} against: give a providerBaseUrl or messageProviders`,
+    );
   const failIfNoPactsFound = o.failIfNoPactsFound ?? true;
   const redactor = o.source.kind === "broker" ? o.source.broker.redactor : new Redactor([]);
 
@@ -115,26 +117,36 @@ export async function verifyProvider(o: VerifyOptions): Promise<VerificationRepo
 
   if (o.source.kind === "files") {
     if (o.publish)
-      throw new ConfigurationError("Verification results can only be published when pacts come from a broker");
-    const files = pactFiles(o.source.pacts).filter((f) => pactProvider(f) === o.provider);
-    if (files.length === 0) {
-      if (failIfNoPactsFound)
-        throw new ConfigurationError(
-          `No pacts for provider ${o.provider} in ${o.source.pacts.join(", ")}: nothing was verified, which is not a pass`,
-        );
-      return { provider: o.provider, passed: true, interactions: [], pendingFailures: [], notices: [], durationMs: 0 };
-    }
+      throw new ConfigurationError(
+        "Verification results can only be published when pacts come from a broker",
+      );
+    const files = localPactsFor(o.provider, o.source.pacts, failIfNoPactsFound);
+    if (files.length === 0)
+      return {
+        provider: o.provider,
+        passed: true,
+        interactions: [],
+        pendingFailures: [],
+        notices: [],
+        durationMs: 0,
+      };
     opts.pactUrls = files;
   } else {
     const s = o.source;
     if (s.consumerVersionSelectors.length === 0)
       throw new ConfigurationError("Verifying from a broker needs at least one consumer version selector");
     if (s.consumerVersionSelectors.some((x) => x.matchingBranch) && !o.publish?.providerVersionBranch)
-      throw new ConfigurationError("The matchingBranch selector needs the provider's branch (--provider-version-branch)");
+      throw new ConfigurationError(
+        "The matchingBranch selector needs the provider's branch (--provider-version-branch)",
+      );
     if (s.includeWipPactsSince && !/^\d{4}-\d{2}-\d{2}/.test(s.includeWipPactsSince))
-      throw new ConfigurationError(`includeWipPactsSince must be a date (YYYY-MM-DD), got ${s.includeWipPactsSince}`);
+      throw new ConfigurationError(
+        `includeWipPactsSince must be a date (YYYY-MM-DD), got ${s.includeWipPactsSince}`,
+      );
     if (s.includeWipPactsSince && !s.enablePending)
-      throw new ConfigurationError("WIP pacts are verified as pending: includeWipPactsSince needs enablePending");
+      throw new ConfigurationError(
+        "WIP pacts are verified as pending: includeWipPactsSince needs enablePending",
+      );
     Object.assign(opts, {
       pactBrokerUrl: s.broker.baseUrl,
       ...verifierAuth(s.broker),
@@ -148,8 +160,12 @@ export async function verifyProvider(o: VerifyOptions): Promise<VerificationRepo
       Object.assign(opts, {
         publishVerificationResult: true,
         providerVersion: o.publish.providerVersion,
-        ...(o.publish.providerVersionBranch ? { providerVersionBranch: o.publish.providerVersionBranch } : {}),
-        ...(o.publish.providerVersionTags?.length ? { providerVersionTags: o.publish.providerVersionTags } : {}),
+        ...(o.publish.providerVersionBranch
+          ? { providerVersionBranch: o.publish.providerVersionBranch }
+          : {}),
+        ...(o.publish.providerVersionTags?.length
+          ? { providerVersionTags: o.publish.providerVersionTags }
+          : {}),
         ...(o.publish.buildUrl ? { buildUrl: o.publish.buildUrl } : {}),
       });
     } else if (s.consumerVersionSelectors.some((x) => x.matchingBranch)) {
@@ -165,7 +181,12 @@ export async function verifyProvider(o: VerifyOptions): Promise<VerificationRepo
     const durationMs = performance.now() - t0;
     const json = parseVerifierJson(err instanceof Error ? err.message : String(err));
     if (!json) {
-      throw new VerificationError(o.provider, [], redactor.redact(String(err instanceof Error ? err.message : err)) + ` (after ${Math.round(durationMs)} ms)`);
+      throw new VerificationError(
+        o.provider,
+        [],
+        redactor.redact(String(err instanceof Error ? err.message : err)) +
+          ` (after ${Math.round(durationMs)} ms)`,
+      );
     }
     const known = (json.interactionResults ?? []).map((r) => r.description ?? "");
     const failures = (json.errors ?? []).map((e) => toFailure(e, redactor, known));
@@ -191,11 +212,28 @@ export async function verifyProvider(o: VerifyOptions): Promise<VerificationRepo
     passed: true,
     interactions,
     pendingFailures: (json.pendingErrors ?? []).map((e) =>
-      toFailure(e, redactor, (json.interactionResults ?? []).map((r) => r.description ?? "")),
+      toFailure(
+        e,
+        redactor,
+        (json.interactionResults ?? []).map((r) => r.description ?? ""),
+      ),
     ),
     notices: (json.notices ?? []).map((n) => redactor.redact(n.text ?? "")).filter(Boolean),
     durationMs,
   };
+}
+
+/**
+ * The local pact files whose provider is `provider`. None is a ConfigurationError unless
+ * failIfNoPactsFound is false: checked before any stack starts.
+ */
+export function localPactsFor(provider: string, paths: string[], failIfNoPactsFound = true): string[] {
+  const files = pactFiles(paths).filter((f) => pactProvider(f) === provider);
+  if (files.length === 0 && failIfNoPactsFound)
+    throw new ConfigurationError(
+      `No pacts for provider ${provider} in ${paths.join(", ")}: nothing was verified, which is not a pass`,
+    );
+  return files;
 }
 
 function pactProvider(file: string): string | undefined {
@@ -236,14 +274,15 @@ function toFailure(
 function describeMismatch(m: unknown): string[] {
   if (!m || typeof m !== "object") return [String(m)];
   const o = m as Record<string, unknown>;
-  if (Array.isArray(o.mismatches))
-    return o.mismatches.flatMap((x) => describeMismatch(x));
+  if (Array.isArray(o.mismatches)) return o.mismatches.flatMap((x) => describeMismatch(x));
   if (typeof o.mismatch === "string") {
     const where = typeof o.path === "string" ? `${o.path}: ` : typeof o.key === "string" ? `${o.key}: ` : "";
     return [`${o.type ? `${String(o.type)} ` : ""}${where}${o.mismatch}`];
   }
   if (typeof o.message === "string") return [`${o.type ? `${String(o.type)}: ` : ""}${o.message}`];
   if (typeof o.expected !== "undefined" || typeof o.actual !== "undefined")
-    return [`${String(o.type ?? "mismatch")}: expected ${JSON.stringify(o.expected)}, got ${JSON.stringify(o.actual)}`];
+    return [
+      `${String(o.type ?? "mismatch")}: expected ${JSON.stringify(o.expected)}, got ${JSON.stringify(o.actual)}`,
+    ];
   return [JSON.stringify(m)];
 }

@@ -22,8 +22,19 @@ import { projectRoot, cacheDir } from "../paths.ts";
 /** Bump to rebuild every image when the recipes in this file change meaning. */
 const RECIPE_VERSION = 1;
 
-/** Flags of every Go service build; part of the input hash, so changing them rebuilds. */
-const GO_BUILD_FLAGS = ["-trimpath", "-tags=grpcnotrace", "-ldflags=-s -w"];
+/**
+ * Flags of every Go service build; part of the input hash, so changing them rebuilds.
+ * Tags (each trims what the services never use; targets/shop/CONVENTIONS.md, "Images"):
+ * grpcnotrace drops gRPC's x/net/trace (html/template), nethttpomithttp2 drops net/http's
+ * bundled HTTP/2 (the services serve and call plain HTTP/1.1; gRPC has its own HTTP/2),
+ * nopgxregisterdefaulttypes drops pgx's Go-type-to-PostgreSQL-type table, used only by the
+ * exec and simple-protocol query modes, which the services do not use.
+ */
+const GO_BUILD_FLAGS = [
+  "-trimpath",
+  "-tags=grpcnotrace,nethttpomithttp2,nopgxregisterdefaulttypes",
+  "-ldflags=-s -w",
+];
 
 export type ImageState = "current" | "stale" | "missing" | "unavailable";
 
@@ -321,15 +332,7 @@ async function buildGoSource(spec: GoSourceImage, hash: string, runner: StepRunn
   await runner.run(
     `go build ${spec.pkg}`,
     "go",
-    [
-      "build",
-      "-trimpath",
-      "-tags=grpcnotrace",
-      "-ldflags=-s -w",
-      "-o",
-      path.join(context, spec.binary),
-      spec.pkg,
-    ],
+    ["build", ...GO_BUILD_FLAGS, "-o", path.join(context, spec.binary), spec.pkg],
     {
       cwd: path.join(root, spec.workspace),
       env: goEnv(),

@@ -137,7 +137,13 @@ export class StorefrontClient {
     });
     if (res.status !== 200) throw await apiError(res);
     const p = (await res.json()) as ProductJson;
-    return { sku: p.sku, name: p.name, priceCents: p.price_cents, currency: p.currency, available: p.available };
+    return {
+      sku: p.sku,
+      name: p.name,
+      priceCents: p.price_cents,
+      currency: p.currency,
+      available: p.available,
+    };
   }
 }
 

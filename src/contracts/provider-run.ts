@@ -1,0 +1,46 @@
+/**
+ * Verifies one provider end to end: bring up its target's stack, set up its harness
+ * (provider states, message providers), verify, tear everything down. Used by
+ * `faultline contracts verify`; suites call the pieces themselves.
+ */
+import { loadManifest } from "../env/manifest.ts";
+import { Environment, type StackEvent } from "../env/stack.ts";
+import { projectRoot } from "../paths.ts";
+import { loadProviderHarness } from "./provider-harness.ts";
+import { localPactsFor, verifyProvider, type VerificationReport, type VerifyOptions } from "./verify.ts";
+
+export interface ProviderRunOptions extends Omit<
+  VerifyOptions,
+  "providerBaseUrl" | "stateHandlers" | "messageProviders" | "beforeEach"
+> {
+  /** A provider already running elsewhere: no stack, no provider states. */
+  providerBaseUrl?: string;
+  /** Harness module (default suites/contracts/providers/<provider>.ts). */
+  harnessFile?: string;
+  /** Extra environment for the provider under test (e.g. SHOP_SABOTAGE). */
+  providerEnv?: Record<string, string>;
+  onStackEvent?: (e: StackEvent) => void;
+}
+
+export async function runProviderVerification(o: ProviderRunOptions): Promise<VerificationReport> {
+  const { providerBaseUrl, harnessFile, providerEnv, onStackEvent, ...verify } = o;
+  if (providerBaseUrl) return verifyProvider({ ...verify, providerBaseUrl });
+  // Fail before a stack starts when there is nothing to verify.
+  if (o.source.kind === "files") localPactsFor(o.provider, o.source.pacts, o.failIfNoPactsFound ?? true);
+  const harness = await loadProviderHarness(o.provider, harnessFile);
+  const manifest = await loadManifest(harness.target, projectRoot());
+  await using stack = await new Environment(manifest, {
+    ...(harness.stackEnv ? { env: harness.stackEnv } : {}),
+    ...(onStackEvent ? { onEvent: onStackEvent } : {}),
+  }).start();
+  await using setup = await harness.setUp(stack, providerEnv ? { providerEnv } : {});
+  // `return await`: the rejection must be handled before the (slow) disposals run, or Node
+  // reports it unhandled and exits.
+  return await verifyProvider({
+    ...verify,
+    ...(setup.providerBaseUrl ? { providerBaseUrl: setup.providerBaseUrl } : {}),
+    ...(setup.stateHandlers ? { stateHandlers: setup.stateHandlers } : {}),
+    ...(setup.messageProviders ? { messageProviders: setup.messageProviders } : {}),
+    ...(setup.beforeEach ? { beforeEach: setup.beforeEach } : {}),
+  });
+}

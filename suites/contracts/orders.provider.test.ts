@@ -1,0 +1,89 @@
+/**
+ * Provider verification of `orders` (Kafka messages) against the real shop stack: each
+ * provider state makes orders emit the event for real, the harness reads it from Kafka and
+ * Pact's message verification checks its value and metadata against
+ * pacts/notifications-orders.json (suites/contracts/providers/orders.ts).
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { VerificationError } from "../../src/contracts/errors.ts";
+import type { ProviderSetup } from "../../src/contracts/provider-harness.ts";
+import { Timings } from "../../src/contracts/timings.ts";
+import { verifyProvider } from "../../src/contracts/verify.ts";
+import { loadManifest } from "../../src/env/manifest.ts";
+import { Environment, type StartedStack } from "../../src/env/stack.ts";
+import { projectRoot } from "../../src/paths.ts";
+import orders from "./providers/orders.ts";
+
+const PACT = path.join(projectRoot(), "pacts", "notifications-orders.json");
+const timings = new Timings("orders.provider");
+
+describe("orders honours the notifications pact (real events from Kafka)", () => {
+  let stack: StartedStack;
+  let provider: ProviderSetup;
+
+  beforeAll(async () => {
+    if (!fs.existsSync(PACT))
+      throw new Error(`${PACT} is missing: run the consumer test first (faultline contracts test)`);
+    stack = await new Environment(await loadManifest("shop", projectRoot())).start();
+    provider = await orders.setUp(stack);
+  });
+  afterAll(async () => {
+    await provider?.[Symbol.asyncDispose]();
+    await stack?.stop();
+    timings.report();
+  });
+  beforeEach(async () => {
+    await stack.reset();
+  });
+
+  it("every message notifications expects is one orders really emits, metadata included (five runs)", async () => {
+    for (let run = 0; run < 5; run++) {
+      const report = await verifyProvider({
+        provider: "orders",
+        source: { kind: "files", pacts: [PACT] },
+        messageProviders: provider.messageProviders!,
+        stateHandlers: provider.stateHandlers!,
+        beforeEach: provider.beforeEach!,
+      });
+      timings.add("provider verification (3 messages)", report.durationMs);
+      expect(report.interactions.map((i) => i.description).sort()).toEqual([
+        "an order.cancelled event with the reason",
+        "an order.confirmed event",
+        "an order.created event",
+      ]);
+      expect(report.interactions.filter((i) => !i.ok)).toEqual([]);
+    }
+  });
+
+  it("a message whose metadata differs from the real event fails, naming the key", async () => {
+    // The same pact with one expectation changed: the event-type header of the confirmed event.
+    const pact = JSON.parse(fs.readFileSync(PACT, "utf8")) as {
+      interactions: { description: string; metadata: Record<string, unknown> }[];
+    };
+    const confirmed = pact.interactions.find((i) => i.description === "an order.confirmed event")!;
+    confirmed.metadata["event-type"] = "order.shipped";
+    const dir = fs.mkdtempSync(path.join(projectRoot(), "reports", "tmp-pact-"));
+    try {
+      const altered = path.join(dir, "notifications-orders.json");
+      fs.writeFileSync(altered, JSON.stringify(pact));
+      const err = await verifyProvider({
+        provider: "orders",
+        source: { kind: "files", pacts: [altered] },
+        messageProviders: provider.messageProviders!,
+        stateHandlers: provider.stateHandlers!,
+        beforeEach: provider.beforeEach!,
+      }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(VerificationError);
+      const failures = (err as VerificationError).failures;
+      expect(failures.map((f) => f.description)).toEqual(["an order.confirmed event"]);
+      expect(failures[0]!.mismatches.join("\n")).toMatch(/event-type/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

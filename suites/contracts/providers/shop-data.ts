@@ -1,0 +1,109 @@
+/**
+ * Provider-state data of the shop target: reset a service's data, then seed the fact a
+ * state names. Shared by the gateway and orders harnesses.
+ */
+import { randomUUID } from "node:crypto";
+import pg from "pg";
+import type { StartedStack } from "../../../src/env/stack.ts";
+
+export interface CatalogEntry {
+  sku: string;
+  name: string;
+  priceCents: number;
+  initial: number;
+}
+
+/** The manifest's INVENTORY_SEED (sku:name:price_cents:initial,...): the catalog a reset restores. */
+export function manifestCatalog(stack: StartedStack): CatalogEntry[] {
+  const seed = stack.manifest.services.inventory?.env?.INVENTORY_SEED;
+  if (!seed) throw new Error(`Target ${stack.manifest.name} has no INVENTORY_SEED for inventory`);
+  return seed.split(",").map((entry) => {
+    const [sku, name, price, initial] = entry.split(":");
+    if (!sku || !name || !price || !initial)
+      throw new Error(`INVENTORY_SEED entry "${entry}" is not sku:name:price:initial`);
+    return { sku, name, priceCents: Number(price), initial: Number(initial) };
+  });
+}
+
+/** Inventory's own database (schema: targets/shop/inventory/internal/adapters/migrations). */
+export class InventoryData implements AsyncDisposable {
+  private readonly pool: pg.Pool;
+
+  constructor(
+    private readonly stack: StartedStack,
+    private readonly currency = "EUR",
+  ) {
+    this.pool = new pg.Pool({ connectionString: stack.postgresUrl("inventory"), max: 2 });
+  }
+
+  /** Every reservation gone, every product back at its seeded stock. */
+  async reset(): Promise<void> {
+    const catalog = manifestCatalog(this.stack);
+    const c = await this.pool.connect();
+    try {
+      await c.query("BEGIN");
+      await c.query("TRUNCATE reservation_lines, reservations");
+      await c.query("DELETE FROM products");
+      for (const p of catalog) {
+        await c.query(
+          `INSERT INTO products (sku, name, price_cents, currency, initial, available, reserved)
+           VALUES ($1, $2, $3, $4, $5, $5, 0)`,
+          [p.sku, p.name, p.priceCents, this.currency, p.initial],
+        );
+      }
+      await c.query("COMMIT");
+    } catch (err) {
+      await c.query("ROLLBACK").catch(() => undefined);
+      throw err;
+    } finally {
+      c.release();
+    }
+  }
+
+  /** Sets a product's stock to `available` with nothing reserved (after reset()). */
+  async setStock(sku: string, available: number): Promise<void> {
+    const r = await this.pool.query(
+      "UPDATE products SET initial = $2, available = $2, reserved = 0 WHERE sku = $1 AND reserved = 0",
+      [sku, available],
+    );
+    if (r.rowCount !== 1)
+      throw new Error(`Cannot set the stock of ${sku}: no such product without reservations`);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+export interface PlacedOrder {
+  id: string;
+  status: string;
+  cancellation_reason: string;
+}
+
+/**
+ * Places an order through a gateway (the stack's own, never the provider under test) and
+ * returns it once it is confirmed or cancelled.
+ */
+export async function placeOrder(
+  gatewayUrl: string,
+  lines: { sku: string; quantity: number }[],
+  customerId = "c-1",
+): Promise<PlacedOrder> {
+  const res = await fetch(`${gatewayUrl}/v1/orders`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", "Idempotency-Key": randomUUID() },
+    body: JSON.stringify({ customer_id: customerId, currency: "EUR", lines }),
+  });
+  const text = await res.text();
+  if (res.status !== 201 && res.status !== 202)
+    throw new Error(`Placing an order for ${JSON.stringify(lines)} failed: HTTP ${res.status}: ${text}`);
+  let order = JSON.parse(text) as PlacedOrder;
+  const until = Date.now() + 30_000;
+  while (order.status === "pending") {
+    if (Date.now() > until) throw new Error(`Order ${order.id} still pending after 30000 ms`);
+    await new Promise((r) => setTimeout(r, 100));
+    order = (await (await fetch(`${gatewayUrl}/v1/orders/${order.id}`)).json()) as PlacedOrder;
+  }
+  return order;
+}
