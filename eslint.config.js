@@ -2,9 +2,13 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", "reports/**", ".cache/**", "targets/shop/.bin/**"] },
+  { ignores: ["node_modules/**", "reports/**", ".cache/**", ".scratch/**", "targets/shop/.bin/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  {
+    files: ["bin/**/*.mjs", "scripts/**/*.mjs"],
+    languageOptions: { globals: { process: "readonly", console: "readonly" } },
+  },
   {
     rules: {
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],

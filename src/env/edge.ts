@@ -16,7 +16,6 @@ export type ToxicSpec =
 
 export type AddToxic = ToxicSpec & { name?: string; stream?: ToxicStream; toxicity?: number };
 
-
 export interface EdgeState {
   name: string;
   from: string;
@@ -98,7 +97,15 @@ export class EdgeHandle {
 
   async state(): Promise<EdgeState> {
     const p = await getProxy(this.client.host, this.spec.name);
-    return { name: this.spec.name, from: this.spec.from, to: this.spec.to, enabled: p.enabled, listen: p.listen, upstream: p.upstream, toxics: p.toxics };
+    return {
+      name: this.spec.name,
+      from: this.spec.from,
+      to: this.spec.to,
+      enabled: p.enabled,
+      listen: p.listen,
+      upstream: p.upstream,
+      toxics: p.toxics,
+    };
   }
 
   /** Removes every toxic and re-enables the edge. */

@@ -129,7 +129,11 @@ export async function inspectDetached(
   }
   let edges: PsEdge[] = [];
   try {
-    edges = (await listProxies(state.toxiproxyUrl)).map((p) => ({ name: p.name, enabled: p.enabled, toxics: p.toxics }));
+    edges = (await listProxies(state.toxiproxyUrl)).map((p) => ({
+      name: p.name,
+      enabled: p.enabled,
+      toxics: p.toxics,
+    }));
   } catch {
     // Toxiproxy is down: no edges to show
   }
