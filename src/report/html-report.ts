@@ -40,7 +40,7 @@ export function renderRunPage(j: Journal): string {
 <style>
 body{font:15px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:70rem;padding:0 1rem;color:#1b1f24}
 h1{font-size:1.5rem} h2{font-size:1.15rem;margin-top:2rem} small{color:#57606a;font-weight:normal}
-table{border-collapse:collapse;width:100%;margin:.5rem 0} th,td{border-bottom:1px solid #d0d7de;padding:.35rem .5rem;text-align:left;vertical-align:top}
+table{border-collapse:collapse;width:100%;margin:.5rem 0} th,td{border-bottom:1px solid #d0d7de;padding:.35rem .5rem;text-align:left;vertical-align:top} td:nth-child(3){white-space:nowrap}
 pre{margin:0;white-space:pre-wrap;font-size:12px}
 .badge{display:inline-block;padding:.05rem .5rem;border-radius:1rem;font-size:.8rem;color:#fff;background:#57606a}
 .badge.passed,.badge.completed{background:#1a7f37}.badge.failed,.badge.aborted{background:#cf222e}.badge.skipped,.badge.interrupted{background:#9a6700}
