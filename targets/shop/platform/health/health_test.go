@@ -18,6 +18,7 @@ import (
 	healthgrpc "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/status"
 
+	"faultline.dev/shop/platform/grpcx"
 	"faultline.dev/shop/platform/health"
 	"faultline.dev/shop/platform/sabotage"
 )
@@ -195,7 +196,7 @@ func startGRPC(t *testing.T, h *health.Health) healthgrpc.HealthClient {
 		t.Fatalf("listen: %v", err)
 	}
 	srv := grpc.NewServer()
-	h.RegisterGRPC(srv)
+	grpcx.RegisterHealth(srv, h)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(lis) }()
 	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))

@@ -15,7 +15,7 @@ func HTTPMiddleware(logger *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		id := r.Header.Get(RequestIDKey)
-		if !validRequestID(id) {
+		if !ValidRequestID(id) {
 			id = uuid.NewString()
 		}
 		ctx := WithRequestID(r.Context(), id)
@@ -65,4 +65,18 @@ func (r *statusRecorder) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the underlying writer (Flush, deadlines).
 func (r *statusRecorder) Unwrap() http.ResponseWriter {
 	return r.ResponseWriter
+}
+
+// ValidRequestID reports whether a request ID sent by a client is kept: it accepts what a
+// client may reasonably send and refuses what would make logs unreadable.
+func ValidRequestID(id string) bool {
+	if id == "" || len(id) > 128 {
+		return false
+	}
+	for _, r := range id {
+		if r < 0x21 || r > 0x7e {
+			return false
+		}
+	}
+	return true
 }

@@ -5,18 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"go.opentelemetry.io/otel/trace"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/health"
-	healthgrpc "google.golang.org/grpc/health/grpc_health_v1"
-	"google.golang.org/grpc/metadata"
 
 	"faultline.dev/shop/platform/logging"
 )
@@ -91,56 +85,5 @@ func TestHTTPMiddleware_keepsOrMakesRequestID(t *testing.T) {
 	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/v1/orders/1", nil))
 	if seen == "" || seen == "abc-123" || rec.Header().Get("X-Request-Id") != seen {
 		t.Errorf("no id: handler saw %q, header %q; want a fresh id echoed", seen, rec.Header().Get("X-Request-Id"))
-	}
-}
-
-func TestGRPCInterceptors_propagateRequestID(t *testing.T) {
-	var buf bytes.Buffer
-	logger := logging.NewWriter(&buf, "payments", slog.LevelDebug)
-	seen := make(chan string, 1)
-	srv := grpc.NewServer(grpc.ChainUnaryInterceptor(
-		logging.UnaryServerInterceptor(logger),
-		func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
-			seen <- logging.RequestID(ctx)
-			return h(ctx, req)
-		},
-	))
-	healthgrpc.RegisterHealthServer(srv, health.NewServer())
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("listen: %v", err)
-	}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(lis) }()
-	conn, err := grpc.NewClient(lis.Addr().String(),
-		grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithChainUnaryInterceptor(logging.UnaryClientInterceptor()))
-	if err != nil {
-		t.Fatalf("dial: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := conn.Close(); err != nil {
-			t.Errorf("close: %v", err)
-		}
-		srv.Stop()
-		if err := <-served; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	})
-
-	var header metadata.MD
-	ctx := logging.WithRequestID(t.Context(), "req-42")
-	if _, err := healthgrpc.NewHealthClient(conn).Check(ctx, &healthgrpc.HealthCheckRequest{}, grpc.Header(&header)); err != nil {
-		t.Fatalf("Check: %v", err)
-	}
-	if got := <-seen; got != "req-42" {
-		t.Errorf("server saw request id %q, want req-42", got)
-	}
-	if got := header.Get(logging.RequestIDKey); len(got) != 1 || got[0] != "req-42" {
-		t.Errorf("response header x-request-id = %v, want req-42", got)
-	}
-	got := lines(t, &buf)
-	if len(got) != 1 || got[0]["request_id"] != "req-42" || got[0]["grpc.code"] != "OK" {
-		t.Errorf("log = %v, want one line for the call with request_id req-42", got)
 	}
 }

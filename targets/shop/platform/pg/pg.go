@@ -1,6 +1,6 @@
 // Package pg opens a service's PostgreSQL pool (pgx v5), applies its embedded migrations
-// (pressly/goose v3) at start, and runs transactions that never report a failed commit
-// as success.
+// (golang-migrate v4: NNNNN_name.up.sql and NNNNN_name.down.sql files) at start, and runs
+// transactions that never report a failed commit as success.
 package pg
 
 import (
@@ -11,12 +11,13 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/golang-migrate/migrate/v4"
+	migratepgx "github.com/golang-migrate/migrate/v4/database/pgx/v5"
+	"github.com/golang-migrate/migrate/v4/source/iofs"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
-	"github.com/pressly/goose/v3"
-	"github.com/pressly/goose/v3/lock"
 
 	"faultline.dev/shop/platform/health"
 )
@@ -62,35 +63,56 @@ func waitForDatabase(ctx context.Context, pool *pgxpool.Pool) error {
 	}
 }
 
-// Migrate applies every pending migration in dir of migrations.
+// Migrate applies every pending migration in dir of migrations (golang-migrate's
+// NNNNN_name.up.sql files; the .down.sql files are never run by a service). The version is
+// kept in schema_migrations; a PostgreSQL advisory lock serialises concurrent starts.
+//
+// golang-migrate takes no context, so the migrations run on a connection of their own
+// whose statement_timeout (which also bounds the wait for the lock) is what is left of
+// ctx's deadline, and ctx ending stops them between two migrations.
 func Migrate(ctx context.Context, pool *pgxpool.Pool, migrations fs.FS, dir string) (err error) {
-	sub, err := fs.Sub(migrations, dir)
+	src, err := iofs.New(migrations, dir)
 	if err != nil {
 		return fmt.Errorf("pg: migrations dir %q: %w", dir, err)
 	}
-	db := stdlib.OpenDBFromPool(pool)
+	connConfig := pool.Config().ConnConfig.Copy()
+	if deadline, ok := ctx.Deadline(); ok {
+		budget := time.Until(deadline).Milliseconds()
+		if budget <= 0 {
+			return errors.Join(fmt.Errorf("pg: apply migrations: %w", context.DeadlineExceeded), src.Close())
+		}
+		connConfig.RuntimeParams["statement_timeout"] = fmt.Sprint(budget)
+	}
+	db := stdlib.OpenDB(*connConfig)
+	driver, err := migratepgx.WithInstance(db, &migratepgx.Config{})
+	if err != nil {
+		return errors.Join(fmt.Errorf("pg: migration driver: %w", err), src.Close(), db.Close())
+	}
+	m, err := migrate.NewWithInstance("iofs", src, "pgx5", driver)
+	if err != nil {
+		return errors.Join(fmt.Errorf("pg: load migrations: %w", err), src.Close(), driver.Close())
+	}
 	defer func() {
-		if closeErr := db.Close(); closeErr != nil {
-			err = errors.Join(err, fmt.Errorf("pg: close migration handle: %w", closeErr))
+		// Closes the source, the connection and db.
+		srcErr, dbErr := m.Close()
+		if srcErr != nil || dbErr != nil {
+			err = errors.Join(err, fmt.Errorf("pg: close migrations: %w", errors.Join(srcErr, dbErr)))
 		}
 	}()
-	locker, err := lock.NewPostgresSessionLocker()
-	if err != nil {
-		return fmt.Errorf("pg: migration lock: %w", err)
+
+	done := make(chan error, 1)
+	go func() { done <- m.Up() }()
+	select {
+	case err = <-done:
+	case <-ctx.Done():
+		m.GracefulStop <- true // taken between two migrations
+		err = errors.Join(ctx.Err(), <-done)
 	}
-	provider, err := goose.NewProvider(goose.DialectPostgres, db, sub,
-		goose.WithSessionLocker(locker),
-		goose.WithDisableGlobalRegistry(true),
-	)
-	if err != nil {
-		return fmt.Errorf("pg: load migrations: %w", err)
-	}
-	results, err := provider.Up(ctx)
-	if err != nil {
+	if err != nil && !errors.Is(err, migrate.ErrNoChange) {
 		return fmt.Errorf("pg: apply migrations: %w", err)
 	}
-	for _, r := range results {
-		slog.DebugContext(ctx, "migration applied", slog.String("source", r.Source.Path), slog.Duration("duration", r.Duration))
+	if version, dirty, vErr := m.Version(); vErr == nil {
+		slog.DebugContext(ctx, "migrations applied", slog.Uint64("version", uint64(version)), slog.Bool("dirty", dirty))
 	}
 	return nil
 }

@@ -138,8 +138,8 @@ func TestOpen_appliesMigrationsOnceAcrossConcurrentStarts(t *testing.T) {
 		t.Errorf("health check: %v", err)
 	}
 	var applied int
-	if err := pool.QueryRow(ctx, `SELECT count(*) FROM goose_db_version WHERE version_id = 1`).Scan(&applied); err != nil {
-		t.Fatalf("read goose_db_version: %v", err)
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM schema_migrations WHERE version = 1 AND NOT dirty`).Scan(&applied); err != nil {
+		t.Fatalf("read schema_migrations: %v", err)
 	}
 	if applied != 1 {
 		t.Errorf("migration 1 recorded %d times, want 1", applied)

@@ -1,6 +1,7 @@
 // Package server runs a service's HTTP and gRPC servers until SIGTERM or SIGINT, then
 // shuts down gracefully: stop accepting, drain in-flight work within the shutdown budget,
-// then run the closers (pools, producers) in order.
+// then run the closers (pools, producers) in order. It does not import gRPC: a gRPC
+// server (grpcx.NewServer) is passed in as a GRPCServer.
 package server
 
 import (
@@ -11,15 +12,8 @@ import (
 	"net"
 	"net/http"
 	"os/signal"
-	"runtime/debug"
 	"syscall"
 	"time"
-
-	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/status"
 
 	"faultline.dev/shop/platform/logging"
 )
@@ -32,7 +26,7 @@ type Options struct {
 	HTTPAddr        string
 	HTTPHandler     http.Handler
 	GRPCAddr        string
-	GRPCServer      *grpc.Server
+	GRPCServer      GRPCServer // nil: no gRPC server
 	ShutdownTimeout time.Duration
 	// Closers run in order after both servers stopped, within what is left of the budget.
 	Closers []func(context.Context) error
@@ -42,6 +36,13 @@ type Options struct {
 	// listen on port 0 and read the port back).
 	HTTPListener net.Listener
 	GRPCListener net.Listener
+}
+
+// GRPCServer is what Run needs of a gRPC server; *grpc.Server (grpcx.NewServer) is one.
+type GRPCServer interface {
+	Serve(net.Listener) error
+	GracefulStop()
+	Stop()
 }
 
 // Run serves until ctx ends or the process gets SIGTERM/SIGINT, then shuts down. It
@@ -76,7 +77,10 @@ func Run(ctx context.Context, logger *slog.Logger, o Options) error {
 	}
 	if grpcLis != nil {
 		go func() {
-			if err := o.GRPCServer.Serve(grpcLis); err != nil && !errors.Is(err, grpc.ErrServerStopped) {
+			// Serve returns nil once GracefulStop or Stop ran; an error (grpc.ErrServerStopped
+			// included, when stopped before serving) only matters before shutdown starts,
+			// and after it nobody reads serveErr any more.
+			if err := o.GRPCServer.Serve(grpcLis); err != nil {
 				serveErr <- fmt.Errorf("grpc server: %w", err)
 			}
 		}()
@@ -135,7 +139,7 @@ func listen(o Options) (httpLis, grpcLis net.Listener, err error) {
 
 // drain stops both servers concurrently: no new connections or calls, in-flight ones may
 // finish until ctx ends, after which the gRPC server is stopped hard.
-func drain(ctx context.Context, httpSrv *http.Server, grpcSrv *grpc.Server, grpcRunning bool) []error {
+func drain(ctx context.Context, httpSrv *http.Server, grpcSrv GRPCServer, grpcRunning bool) []error {
 	errCh := make(chan error, 2)
 	n := 0
 	if httpSrv != nil {
@@ -173,48 +177,4 @@ func drain(ctx context.Context, httpSrv *http.Server, grpcSrv *grpc.Server, grpc
 		}
 	}
 	return errs
-}
-
-// NewGRPCServer returns a gRPC server with the OpenTelemetry stats handler (server spans,
-// trace context from incoming metadata), panic recovery and logging.UnaryServerInterceptor.
-// opts are appended; more interceptors given with grpc.ChainUnaryInterceptor run after ours.
-func NewGRPCServer(logger *slog.Logger, opts ...grpc.ServerOption) *grpc.Server {
-	base := []grpc.ServerOption{
-		grpc.StatsHandler(otelgrpc.NewServerHandler()),
-		grpc.ChainUnaryInterceptor(
-			logging.UnaryServerInterceptor(logger),
-			RecoveryUnaryInterceptor(logger),
-		),
-	}
-	return grpc.NewServer(append(base, opts...)...)
-}
-
-// RecoveryUnaryInterceptor turns a handler panic into codes.Internal and logs its stack.
-func RecoveryUnaryInterceptor(logger *slog.Logger) grpc.UnaryServerInterceptor {
-	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (resp any, err error) {
-		defer func() {
-			if p := recover(); p != nil {
-				logger.ErrorContext(ctx, "panic in grpc handler",
-					slog.String("grpc.method", info.FullMethod), slog.Any("panic", p), slog.String("stack", string(debug.Stack())))
-				err = status.Error(codes.Internal, "internal error")
-			}
-		}()
-		return handler(ctx, req)
-	}
-}
-
-// DialGRPC returns a client connection to target (host:port, plaintext inside the
-// network) with the OpenTelemetry client stats handler and logging.UnaryClientInterceptor.
-// Dial once at start and share the connection; never dial per call.
-func DialGRPC(target string, opts ...grpc.DialOption) (*grpc.ClientConn, error) {
-	base := []grpc.DialOption{
-		grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithStatsHandler(otelgrpc.NewClientHandler()),
-		grpc.WithChainUnaryInterceptor(logging.UnaryClientInterceptor()),
-	}
-	conn, err := grpc.NewClient(target, append(base, opts...)...)
-	if err != nil {
-		return nil, fmt.Errorf("grpc client %s: %w", target, err)
-	}
-	return conn, nil
 }

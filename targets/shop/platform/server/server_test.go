@@ -12,8 +12,7 @@ import (
 	"testing"
 	"time"
 
-	healthgrpc "google.golang.org/grpc/health/grpc_health_v1"
-
+	"faultline.dev/shop/platform/grpcx"
 	"faultline.dev/shop/platform/health"
 	"faultline.dev/shop/platform/server"
 )
@@ -41,8 +40,8 @@ func TestRun_drainsInFlightWorkThenRunsClosersInOrder(t *testing.T) {
 	})
 	h := health.New(logger)
 	h.Register(mux)
-	grpcSrv := server.NewGRPCServer(logger)
-	h.RegisterGRPC(grpcSrv)
+	grpcSrv := grpcx.NewServer(logger)
+	grpcx.RegisterHealth(grpcSrv, h)
 
 	var mu sync.Mutex
 	var order []string
@@ -151,38 +150,4 @@ func TestRun_reportsDrainTimeoutAndCloserErrors(t *testing.T) {
 	if !errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, errPool) {
 		t.Errorf("Run() = %v, want the drain timeout and the closer error", err)
 	}
-}
-
-func TestNewGRPCServer_recoversFromPanics(t *testing.T) {
-	logger := slog.New(slog.DiscardHandler)
-	srv := server.NewGRPCServer(logger)
-	healthgrpc.RegisterHealthServer(srv, panicky{})
-	lis := listen(t)
-	go func() {
-		if err := srv.Serve(lis); err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	}()
-	defer srv.Stop()
-	conn, err := server.DialGRPC(lis.Addr().String())
-	if err != nil {
-		t.Fatalf("DialGRPC: %v", err)
-	}
-	defer func() {
-		if err := conn.Close(); err != nil {
-			t.Errorf("close: %v", err)
-		}
-	}()
-	_, err = healthgrpc.NewHealthClient(conn).Check(t.Context(), &healthgrpc.HealthCheckRequest{})
-	if err == nil || err.Error() != "rpc error: code = Internal desc = internal error" {
-		t.Errorf("Check on a panicking handler = %v, want Internal", err)
-	}
-}
-
-type panicky struct {
-	healthgrpc.UnimplementedHealthServer
-}
-
-func (panicky) Check(context.Context, *healthgrpc.HealthCheckRequest) (*healthgrpc.HealthCheckResponse, error) {
-	panic("boom")
 }

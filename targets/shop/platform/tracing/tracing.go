@@ -1,7 +1,12 @@
 // Package tracing sets up OpenTelemetry for a service: a tracer provider whose spans are
-// exported over OTLP/gRPC only when OTEL_EXPORTER_OTLP_ENDPOINT is set (spans, and so the
-// trace IDs in logs, exist either way), and W3C tracecontext + baggage propagation used by
-// otelgrpc, otelhttp and the Kafka header helpers here.
+// exported over OTLP/HTTP (protobuf, the OTLP default protocol; the endpoint is the
+// collector's HTTP port, 4318) only when OTEL_EXPORTER_OTLP_ENDPOINT is set (spans, and
+// so the trace IDs in logs, exist either way), and W3C tracecontext + baggage propagation
+// used by otelgrpc (platform/grpcx), HTTPHandler here and the Kafka header helpers here.
+//
+// The exporter is otlptracehttp, not otlptracegrpc: both link gRPC (through the OTLP
+// collector package), but the gRPC one costs about 0.5 MB more per image (CONVENTIONS.md,
+// "Images").
 package tracing
 
 import (
@@ -12,7 +17,7 @@ import (
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -66,7 +71,7 @@ func Setup(ctx context.Context, service string, opts ...Option) (shutdown func(c
 	case o.exporter != nil:
 		tpOpts = append(tpOpts, sdktrace.WithSyncer(o.exporter))
 	case os.Getenv(EndpointEnv) != "":
-		exp, err := otlptracegrpc.New(ctx) // reads OTEL_EXPORTER_OTLP_* itself
+		exp, err := otlptracehttp.New(ctx) // reads OTEL_EXPORTER_OTLP_* itself ({endpoint}/v1/traces)
 		if err != nil {
 			return nil, fmt.Errorf("tracing: otlp exporter: %w", err)
 		}

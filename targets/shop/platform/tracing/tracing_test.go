@@ -16,8 +16,8 @@ import (
 	"google.golang.org/grpc/health"
 	healthgrpc "google.golang.org/grpc/health/grpc_health_v1"
 
+	"faultline.dev/shop/platform/grpcx"
 	"faultline.dev/shop/platform/sabotage"
-	"faultline.dev/shop/platform/server"
 	"faultline.dev/shop/platform/tracing"
 )
 
@@ -41,8 +41,8 @@ func setup(t *testing.T, sb *sabotage.Switches) *tracetest.InMemoryExporter {
 	return exp
 }
 
-// grpcServerTraceID calls a gRPC server built by server.NewGRPCServer through a client
-// from server.DialGRPC, inside a client span, and returns the client's trace ID and the
+// grpcServerTraceID calls a gRPC server built by grpcx.NewServer through a client
+// from grpcx.Dial, inside a client span, and returns the client's trace ID and the
 // trace ID the server handler saw.
 func grpcServerTraceID(t *testing.T) (client, seen trace.TraceID) {
 	t.Helper()
@@ -51,7 +51,7 @@ func grpcServerTraceID(t *testing.T) (client, seen trace.TraceID) {
 		seenCh <- trace.SpanContextFromContext(ctx).TraceID()
 		return h(ctx, req)
 	})
-	srv := server.NewGRPCServer(slog.New(slog.DiscardHandler), capture)
+	srv := grpcx.NewServer(slog.New(slog.DiscardHandler), capture)
 	healthgrpc.RegisterHealthServer(srv, health.NewServer())
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -59,9 +59,9 @@ func grpcServerTraceID(t *testing.T) (client, seen trace.TraceID) {
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(lis) }()
-	conn, err := server.DialGRPC(lis.Addr().String())
+	conn, err := grpcx.Dial(lis.Addr().String())
 	if err != nil {
-		t.Fatalf("DialGRPC: %v", err)
+		t.Fatalf("Dial: %v", err)
 	}
 	defer func() {
 		if err := conn.Close(); err != nil {
@@ -81,13 +81,16 @@ func grpcServerTraceID(t *testing.T) (client, seen trace.TraceID) {
 	return span.SpanContext().TraceID(), <-seenCh
 }
 
-// httpServerTraceID does the same over HTTP with otelhttp on both sides.
+// httpServerTraceID does the same over HTTP: tracing.HTTPHandler on the server, otelhttp's
+// transport on the client.
 func httpServerTraceID(t *testing.T) (client, seen trace.TraceID) {
 	t.Helper()
 	seenCh := make(chan trace.TraceID, 1)
-	srv := httptest.NewServer(otelhttp.NewHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) {
 		seenCh <- trace.SpanContextFromContext(r.Context()).TraceID()
-	}), "server"))
+	})
+	srv := httptest.NewServer(tracing.HTTPHandler(mux, mux))
 	defer srv.Close()
 
 	ctx, span := otel.Tracer("test").Start(t.Context(), "client operation")

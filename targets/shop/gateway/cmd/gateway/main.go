@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"faultline.dev/shop/platform/config"
+	"faultline.dev/shop/platform/grpcx"
 	"faultline.dev/shop/platform/health"
 	"faultline.dev/shop/platform/logging"
 	"faultline.dev/shop/platform/metrics"
@@ -94,11 +95,11 @@ func run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	ordersConn, err := server.DialGRPC(s.OrdersAddr)
+	ordersConn, err := grpcx.Dial(s.OrdersAddr)
 	if err != nil {
 		return errors.Join(err, shutdownTracing(ctx))
 	}
-	inventoryConn, err := server.DialGRPC(s.InventoryAddr)
+	inventoryConn, err := grpcx.Dial(s.InventoryAddr)
 	if err != nil {
 		return errors.Join(err, ordersConn.Close(), shutdownTracing(ctx))
 	}

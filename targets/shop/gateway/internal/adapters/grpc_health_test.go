@@ -10,7 +10,7 @@ import (
 	healthgrpc "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/test/bufconn"
 
-	"faultline.dev/shop/platform/server"
+	"faultline.dev/shop/platform/grpcx"
 
 	"faultline.dev/shop/gateway/internal/adapters"
 )
@@ -26,7 +26,7 @@ func TestGRPCHealthCheck_followsTheDependencysServingStatus(t *testing.T) {
 		}
 	}()
 	t.Cleanup(srv.Stop)
-	conn, err := server.DialGRPC("passthrough:///bufnet",
+	conn, err := grpcx.Dial("passthrough:///bufnet",
 		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }))
 	if err != nil {
 		t.Fatalf("dial: %v", err)

@@ -14,12 +14,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
-	"github.com/prometheus/client_golang/prometheus"
-	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
-
 	"faultline.dev/shop/platform/logging"
 	"faultline.dev/shop/platform/sabotage"
+	"faultline.dev/shop/platform/tracing"
+	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"faultline.dev/shop/gateway/internal/app"
 	"faultline.dev/shop/gateway/internal/domain/order"
@@ -87,13 +86,7 @@ func NewHTTPServer(application app.Application, opts HTTPOptions) (*HTTPServer, 
 // (X-Request-Id taken from the request or made, echoed in the response, sent on to gRPC
 // calls) and one log line carrying both.
 func NewHandler(mux *http.ServeMux, logger *slog.Logger) http.Handler {
-	return otelhttp.NewHandler(logging.HTTPMiddleware(logger, mux), "gateway",
-		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string {
-			if _, pattern := mux.Handler(r); pattern != "" {
-				return pattern
-			}
-			return r.Method + " unmatched"
-		}))
+	return tracing.HTTPHandler(mux, logging.HTTPMiddleware(logger, mux))
 }
 
 // Register serves the /v1 API on mux. Health, readiness and metrics are registered on the

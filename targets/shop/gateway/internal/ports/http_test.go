@@ -24,9 +24,9 @@ import (
 	"google.golang.org/grpc/test/bufconn"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"faultline.dev/shop/platform/grpcx"
 	"faultline.dev/shop/platform/logging"
 	"faultline.dev/shop/platform/sabotage"
-	"faultline.dev/shop/platform/server"
 	"faultline.dev/shop/platform/tracing"
 	inventoryv1 "faultline.dev/shop/proto/gen/shop/inventory/v1"
 	ordersv1 "faultline.dev/shop/proto/gen/shop/orders/v1"
@@ -206,7 +206,7 @@ func startGateway(t *testing.T, o gatewayOptions) *gateway {
 	lis := bufconn.Listen(1 << 20)
 	// The fake services run on the platform's server: its otelgrpc handler continues the
 	// trace the gateway sends.
-	srv := server.NewGRPCServer(logging.NewWriter(io.Discard, "fake", nil))
+	srv := grpcx.NewServer(logging.NewWriter(io.Discard, "fake", nil))
 	ordersv1.RegisterOrdersServiceServer(srv, g.orders)
 	inventoryv1.RegisterInventoryServiceServer(srv, g.inventory)
 	go func() {
@@ -216,7 +216,7 @@ func startGateway(t *testing.T, o gatewayOptions) *gateway {
 	}()
 	t.Cleanup(srv.Stop)
 
-	conn, err := server.DialGRPC("passthrough:///bufnet",
+	conn, err := grpcx.Dial("passthrough:///bufnet",
 		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }))
 	if err != nil {
 		t.Fatalf("dial: %v", err)

@@ -16,6 +16,7 @@ import (
 	"faultline.dev/shop/inventory/internal/domain/stock"
 	"faultline.dev/shop/inventory/internal/ports"
 	"faultline.dev/shop/platform/config"
+	"faultline.dev/shop/platform/grpcx"
 	"faultline.dev/shop/platform/health"
 	"faultline.dev/shop/platform/logging"
 	"faultline.dev/shop/platform/metrics"
@@ -98,9 +99,9 @@ func run(ctx context.Context) error {
 	cancel()
 
 	h := health.New(logger, pg.HealthCheck(pool)).WithSabotage(cfg.sabotage)
-	grpcServer := server.NewGRPCServer(logger)
+	grpcServer := grpcx.NewServer(logger)
 	inventoryv1.RegisterInventoryServiceServer(grpcServer, ports.NewGRPCServer(application, logger))
-	h.RegisterGRPC(grpcServer)
+	grpcx.RegisterHealth(grpcServer, h)
 
 	reg := metrics.NewRegistry()
 	mux := http.NewServeMux()

@@ -12,7 +12,7 @@ import (
 	"faultline.dev/shop/inventory/internal/adapters"
 	"faultline.dev/shop/inventory/internal/app"
 	"faultline.dev/shop/inventory/internal/ports"
-	"faultline.dev/shop/platform/server"
+	"faultline.dev/shop/platform/grpcx"
 	inventoryv1 "faultline.dev/shop/proto/gen/shop/inventory/v1"
 )
 
@@ -27,7 +27,7 @@ func startInventory(t *testing.T) inventoryv1.InventoryServiceClient {
 	if err := application.Commands.SeedCatalog.Handle(t.Context(), products); err != nil {
 		t.Fatalf("SeedCatalog: %v", err)
 	}
-	srv := server.NewGRPCServer(logger)
+	srv := grpcx.NewServer(logger)
 	inventoryv1.RegisterInventoryServiceServer(srv, ports.NewGRPCServer(application, logger))
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -35,7 +35,7 @@ func startInventory(t *testing.T) inventoryv1.InventoryServiceClient {
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(lis) }()
-	conn, err := server.DialGRPC(lis.Addr().String())
+	conn, err := grpcx.Dial(lis.Addr().String())
 	if err != nil {
 		t.Fatalf("dial: %v", err)
 	}

@@ -2,7 +2,7 @@ package adapters
 
 import "embed"
 
-// Migrations holds the PostgreSQL schema of notifications (goose SQL files under
+// Migrations holds the PostgreSQL schema of notifications (golang-migrate SQL files under
 // "migrations"), applied at start.
 //
 //go:embed migrations/*.sql

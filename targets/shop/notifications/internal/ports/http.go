@@ -9,9 +9,8 @@ import (
 	"net/http"
 	"time"
 
-	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
-
 	"faultline.dev/shop/platform/logging"
+	"faultline.dev/shop/platform/tracing"
 
 	"faultline.dev/shop/notifications/internal/app"
 	"faultline.dev/shop/notifications/internal/domain/notification"
@@ -40,13 +39,7 @@ func (s *HTTPServer) Register(mux *http.ServeMux) {
 // NewHandler wraps mux so that every request gets a server span, a request ID (taken from
 // X-Request-Id or made, echoed in the response) and one log line carrying both.
 func NewHandler(mux *http.ServeMux, logger *slog.Logger) http.Handler {
-	return otelhttp.NewHandler(logging.HTTPMiddleware(logger, mux), "notifications",
-		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string {
-			if _, pattern := mux.Handler(r); pattern != "" {
-				return pattern
-			}
-			return r.Method + " unmatched"
-		}))
+	return tracing.HTTPHandler(mux, logging.HTTPMiddleware(logger, mux))
 }
 
 type notificationJSON struct {

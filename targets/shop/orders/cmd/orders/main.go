@@ -20,6 +20,7 @@ import (
 
 	"faultline.dev/shop/platform/breaker"
 	"faultline.dev/shop/platform/config"
+	"faultline.dev/shop/platform/grpcx"
 	"faultline.dev/shop/platform/health"
 	"faultline.dev/shop/platform/logging"
 	"faultline.dev/shop/platform/metrics"
@@ -154,12 +155,12 @@ func run() error {
 	reg := metrics.NewRegistry()
 
 	// One connection per dependency, shared by every call.
-	paymentsConn, err := server.DialGRPC(cfg.paymentsAddr)
+	paymentsConn, err := grpcx.Dial(cfg.paymentsAddr)
 	if err != nil {
 		return abort(err)
 	}
 	resources = append(resources, closeConn(paymentsConn))
-	inventoryConn, err := server.DialGRPC(cfg.inventoryAddr)
+	inventoryConn, err := grpcx.Dial(cfg.inventoryAddr)
 	if err != nil {
 		return abort(err)
 	}
@@ -218,9 +219,9 @@ func run() error {
 	h.Register(mux)
 	metrics.Register(mux, reg)
 
-	grpcServer := server.NewGRPCServer(logger)
+	grpcServer := grpcx.NewServer(logger)
 	ordersv1.RegisterOrdersServiceServer(grpcServer, ports.NewGRPCServer(createOrder, app.NewGetOrderHandler(repo), logger))
-	h.RegisterGRPC(grpcServer)
+	grpcx.RegisterHealth(grpcServer, h)
 
 	stopRecovery := background(func(ctx context.Context) { recovery.Run(ctx) })
 	stopRelay := background(relay.Run)

@@ -2,7 +2,7 @@ package adapters
 
 import "embed"
 
-// Migrations holds the goose migrations of the orders database, applied at start by
+// Migrations holds the golang-migrate migrations of the orders database, applied at start by
 // platform/pg.Open(ctx, dsn, adapters.Migrations, adapters.MigrationsDir).
 //
 //go:embed migrations/*.sql

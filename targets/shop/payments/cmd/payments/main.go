@@ -18,6 +18,7 @@ import (
 	"faultline.dev/shop/payments/internal/domain/payment"
 	"faultline.dev/shop/payments/internal/ports"
 	"faultline.dev/shop/platform/config"
+	"faultline.dev/shop/platform/grpcx"
 	"faultline.dev/shop/platform/health"
 	"faultline.dev/shop/platform/logging"
 	"faultline.dev/shop/platform/metrics"
@@ -97,9 +98,9 @@ func run(ctx context.Context) error {
 	)
 
 	h := health.New(logger, pg.HealthCheck(pool)).WithSabotage(cfg.sabotage)
-	grpcServer := server.NewGRPCServer(logger)
+	grpcServer := grpcx.NewServer(logger)
 	paymentsv1.RegisterPaymentsServiceServer(grpcServer, ports.NewGRPCServer(application, logger))
-	h.RegisterGRPC(grpcServer)
+	grpcx.RegisterHealth(grpcServer, h)
 
 	reg := metrics.NewRegistry()
 	mux := http.NewServeMux()

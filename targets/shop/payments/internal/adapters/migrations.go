@@ -7,5 +7,5 @@ import "embed"
 //go:embed migrations/*.sql
 var Migrations embed.FS
 
-// MigrationsDir is the directory of Migrations holding the goose files.
+// MigrationsDir is the directory of Migrations holding the golang-migrate files (NNNNN_name.up.sql, .down.sql).
 const MigrationsDir = "migrations"

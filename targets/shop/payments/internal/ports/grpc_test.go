@@ -14,7 +14,7 @@ import (
 	"faultline.dev/shop/payments/internal/app"
 	"faultline.dev/shop/payments/internal/domain/payment"
 	"faultline.dev/shop/payments/internal/ports"
-	"faultline.dev/shop/platform/server"
+	"faultline.dev/shop/platform/grpcx"
 	paymentsv1 "faultline.dev/shop/proto/gen/shop/payments/v1"
 )
 
@@ -22,7 +22,7 @@ func startPayments(t *testing.T) paymentsv1.PaymentsServiceClient {
 	t.Helper()
 	logger := slog.New(slog.DiscardHandler)
 	application := app.NewApplication(adapters.NewPaymentMemoryRepository(), payment.DeclinePolicy{AboveCents: 100000}, uuid.NewString)
-	srv := server.NewGRPCServer(logger)
+	srv := grpcx.NewServer(logger)
 	paymentsv1.RegisterPaymentsServiceServer(srv, ports.NewGRPCServer(application, logger))
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -30,7 +30,7 @@ func startPayments(t *testing.T) paymentsv1.PaymentsServiceClient {
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(lis) }()
-	conn, err := server.DialGRPC(lis.Addr().String())
+	conn, err := grpcx.Dial(lis.Addr().String())
 	if err != nil {
 		t.Fatalf("dial: %v", err)
 	}

@@ -1,4 +1,3 @@
--- +goose Up
 CREATE TABLE products (
     sku         text PRIMARY KEY,
     name        text NOT NULL,
@@ -24,8 +23,3 @@ CREATE TABLE reservation_lines (
     quantity       integer NOT NULL CHECK (quantity > 0),
     PRIMARY KEY (reservation_id, sku)
 );
-
--- +goose Down
-DROP TABLE reservation_lines;
-DROP TABLE reservations;
-DROP TABLE products;

@@ -1,4 +1,3 @@
--- +goose Up
 CREATE TABLE payments (
     id           text PRIMARY KEY,
     -- One payment per charge key: concurrent duplicate charges meet here (ON CONFLICT).
@@ -15,6 +14,3 @@ CREATE TABLE payments (
 );
 
 CREATE INDEX payments_order_id_idx ON payments (order_id);
-
--- +goose Down
-DROP TABLE payments;

@@ -1,4 +1,3 @@
--- +goose Up
 -- Event IDs already handled. The dedupe of at-least-once delivery: a row is inserted in the
 -- same transaction as the notification it caused.
 CREATE TABLE processed_events (
@@ -25,8 +24,3 @@ CREATE TABLE consumer_stats (
     duplicates_skipped bigint   NOT NULL DEFAULT 0
 );
 INSERT INTO consumer_stats (id, duplicates_skipped) VALUES (1, 0);
-
--- +goose Down
-DROP TABLE consumer_stats;
-DROP TABLE notifications;
-DROP TABLE processed_events;

@@ -1,4 +1,3 @@
--- +goose Up
 CREATE TABLE orders (
     id                  text        PRIMARY KEY,
     idempotency_key     text        NOT NULL,
@@ -52,9 +51,3 @@ CREATE TABLE outbox (
 );
 
 CREATE INDEX outbox_unsent ON outbox (seq) WHERE sent_at IS NULL;
-
--- +goose Down
-DROP TABLE outbox;
-DROP TABLE saga_steps;
-DROP TABLE order_lines;
-DROP TABLE orders;

@@ -1,0 +1,3 @@
+DROP TABLE consumer_stats;
+DROP TABLE notifications;
+DROP TABLE processed_events;

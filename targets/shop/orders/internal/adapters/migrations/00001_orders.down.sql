@@ -1,0 +1,4 @@
+DROP TABLE outbox;
+DROP TABLE saga_steps;
+DROP TABLE order_lines;
+DROP TABLE orders;
