@@ -8,32 +8,15 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { createRequire } from "node:module";
 import { Verifier } from "@pact-foundation/pact";
 import type { BrokerRequestRecord } from "./index.ts";
+import { pactCliBinary } from "../pact-cli.ts";
 
 process.env.PACT_DO_NOT_TRACK = "true";
 process.env.SCARF_ANALYTICS = "false";
 
-const require = createRequire(import.meta.url);
-
-/** The official pact CLI (a static Rust binary shipped in @pact-foundation/pact-cli's platform package). */
-export function pactCliBinary(): string {
-  const arch = process.arch === "arm64" ? "arm64" : "x64";
-  const candidates = [`@pact-foundation/pact-cli-linux-${arch}`, `@pact-foundation/pact-cli-darwin-${arch}`];
-  for (const pkg of candidates) {
-    try {
-      const dir = path.dirname(require.resolve(`${pkg}/package.json`));
-      for (const rel of ["standalone/pact", "standalone/bin/pact"]) {
-        const file = path.join(dir, rel);
-        if (fs.existsSync(file)) return file;
-      }
-    } catch {
-      // try the next platform package
-    }
-  }
-  throw new Error(`pact CLI binary not found in ${candidates.join(" or ")}`);
-}
+/** The official pact CLI: one finder for the commands and the tests. */
+export { pactCliBinary };
 
 export interface CliResult {
   code: number;
