@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -67,6 +67,28 @@ describe("the faultline CLI, as a user runs it", () => {
     expect(ps.code).toBe(1);
     expect(ps.stderr).toMatch(
       /No stack of target "shop" is up \(start one with: faultline up --target shop\)/,
+    );
+  });
+
+  it("a failed run still writes its journal and report, and exits 1", async () => {
+    const reports = await mkdtemp(path.join(tmpdir(), "faultline-reports-"));
+    const r = await run(process.execPath, [bin, "run", "--target", "nope", "--json"], {
+      cwd: projectRoot(),
+      env: { ...process.env, FAULTLINE_CACHE_DIR: cache, FAULTLINE_REPORTS_DIR: reports },
+    }).catch((err: { code: number; stdout: string }) => err);
+    expect(r.code).toBe(1);
+    const journal = JSON.parse(r.stdout) as {
+      runId: string;
+      status: string;
+      phases: { name: string; status: string; detail: string }[];
+    };
+    expect(journal.status).toBe("failed");
+    expect(journal.phases[0]).toMatchObject({ name: "manifest", status: "failed" });
+    expect(journal.phases[0]!.detail).toMatch(/targets\/nope\/faultline\.yaml/);
+    const html = await readFile(path.join(reports, journal.runId, "index.html"), "utf8");
+    expect(html).toMatch(/<span class="badge failed">failed<\/span>/);
+    expect(JSON.parse(await readFile(path.join(reports, journal.runId, "journal.json"), "utf8"))).toEqual(
+      journal,
     );
   });
 
