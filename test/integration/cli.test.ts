@@ -75,7 +75,10 @@ describe("the faultline CLI, as a user runs it", () => {
     const r = await run(process.execPath, [bin, "run", "--target", "nope", "--json"], {
       cwd: projectRoot(),
       env: { ...process.env, FAULTLINE_CACHE_DIR: cache, FAULTLINE_REPORTS_DIR: reports },
-    }).catch((err: { code: number; stdout: string }) => err);
+    }).then(
+      (ok) => ({ code: 0, stdout: ok.stdout }),
+      (err: { code: number; stdout: string }) => err,
+    );
     expect(r.code).toBe(1);
     const journal = JSON.parse(r.stdout) as {
       runId: string;
