@@ -268,7 +268,13 @@ export class Environment {
               .withName(`${network!.name}-${svc}`)
               .withEnvironment(env)
               .withExposedPorts(...ports)
-              .withWaitStrategy(Wait.forHttp(spec.readiness, spec.ports.http).forStatusCode(200))
+              .withWaitStrategy(
+                // Testcontainers retries every readTimeout (1 s by default): poll every 200 ms
+                // instead, and fail at once if the service exits rather than at the timeout.
+                Wait.forHttp(spec.readiness, spec.ports.http, { abortOnContainerExit: true })
+                  .forStatusCode(200)
+                  .withReadTimeout(200),
+              )
               .withStartupTimeout(spec.startupTimeout * 1000)
               .start()
               .catch(async (err: unknown) => {

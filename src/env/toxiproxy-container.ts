@@ -33,7 +33,7 @@ export class ToxiproxyContainer extends GenericContainer {
     this.withExposedPorts(TOXIPROXY_API_PORT, ...ports)
       .withLabels(runLabels())
       .withPullPolicy({ shouldPull: () => false })
-      .withWaitStrategy(Wait.forHttp("/version", TOXIPROXY_API_PORT))
+      .withWaitStrategy(Wait.forHttp("/version", TOXIPROXY_API_PORT).withReadTimeout(200))
       .withStartupTimeout(30_000);
   }
 
