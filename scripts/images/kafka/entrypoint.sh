@@ -57,6 +57,7 @@ java_opts=($KAFKA_HEAP_OPTS -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:aut
 
 if [ ! -f "$KAFKA_DATA_DIR/meta.properties" ]; then
   cluster_id=${KAFKA_CLUSTER_ID:-$(java "${cp[@]}" -Xmx256m -XX:TieredStopAtLevel=1 kafka.tools.StorageTool random-uuid)}
+  if [ "${FAULTLINE_KAFKA_FORMAT_ONLY:-}" = "1" ]; then echo "$cluster_id" > /opt/kafka/cluster-id; fi
   java "${cp[@]}" -Xmx256m -XX:TieredStopAtLevel=1 -Dorg.slf4j.simpleLogger.defaultLogLevel=warn kafka.tools.StorageTool format \
     -t "$cluster_id" -c "$config" --ignore-formatted >/dev/null
   echo "faultline-kafka: formatted $KAFKA_DATA_DIR (cluster $cluster_id)"
@@ -65,6 +66,30 @@ fi
 # The image is built with its storage already formatted (FAULTLINE_KAFKA_FORMAT_ONLY=1 at build
 # time), which saves a JVM start on every container start.
 if [ "${FAULTLINE_KAFKA_FORMAT_ONLY:-}" = "1" ]; then exit 0; fi
+
+# At build time (FAULTLINE_KAFKA_CDS_DUMP=1): start the broker once, stop it when it is up, and
+# keep the classes it loaded as a class-data-sharing archive; later starts map it instead of
+# loading and verifying those classes again.
+cds=/opt/kafka/kafka-cds.jsa
+if [ "${FAULTLINE_KAFKA_CDS_DUMP:-}" = "1" ]; then
+  log=/tmp/kafka-cds.log
+  java "${java_opts[@]}" -XX:ArchiveClassesAtExit="$cds" "${cp[@]}" kafka.Kafka "$config" >"$log" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 120); do
+    grep -q "Kafka Server started" "$log" && break
+    kill -0 "$pid" 2>/dev/null || { cat "$log"; exit 1; }
+    sleep 0.5
+  done
+  kill -TERM "$pid"
+  wait "$pid" || true
+  [ -s "$cds" ] || { echo "faultline-kafka: no CDS archive written"; tail -n 30 "$log"; exit 1; }
+  # Start the image's storage afresh: formatted, with no metadata from this run.
+  rm -rf "${KAFKA_DATA_DIR:?}"/* "$log"
+  java "${cp[@]}" -Xmx256m -XX:TieredStopAtLevel=1 -Dorg.slf4j.simpleLogger.defaultLogLevel=warn kafka.tools.StorageTool format \
+    -t "$(cat /opt/kafka/cluster-id)" -c "$config" >/dev/null
+  exit 0
+fi
+[ -s "$cds" ] && java_opts+=(-XX:SharedArchiveFile="$cds" -Xshare:auto)
 
 echo "faultline-kafka: advertised.listeners=${props[advertised.listeners]}"
 exec java "${java_opts[@]}" "${cp[@]}" kafka.Kafka "$config"
