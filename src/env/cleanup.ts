@@ -92,11 +92,6 @@ export function sweepLeftovers(client: Docker = docker()): Promise<Removed> {
   );
 }
 
-/** Removes everything faultline ever labelled, detached stacks included (`faultline down --all`). */
-export function removeAllManaged(client: Docker = docker()): Promise<Removed> {
-  return removeSelected({ filters: [LABEL_MANAGED] }, client);
-}
-
 /** Last resort on process exit, when nothing async can run: the docker CLI, synchronously. */
 export function removeRunSync(runId: string): void {
   const label = `label=${LABEL_RUN_ID}=${runId}`;

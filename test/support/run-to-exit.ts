@@ -1,5 +1,6 @@
 import { docker } from "../../src/env/docker-client.ts";
 import { runLabels } from "../../src/env/run-labels.ts";
+import { demux } from "../../src/env/stack.ts";
 
 /** Runs a container of a local image until it exits; returns its exit code and its whole log. */
 export async function runToExit(image: string, env: Record<string, string>, timeoutMs = 60_000) {
@@ -18,13 +19,7 @@ export async function runToExit(image: string, env: Record<string, string>, time
       ),
     ])) as { StatusCode: number };
     const raw = (await c.logs({ stdout: true, stderr: true, follow: false })) as Buffer;
-    // Strip Docker's 8-byte stream headers.
-    let out = "";
-    for (let i = 0; i + 8 <= raw.length;) {
-      const len = raw.readUInt32BE(i + 4);
-      out += raw.subarray(i + 8, i + 8 + len).toString("utf8");
-      i += 8 + len;
-    }
+    const out = demux(raw);
     return { exitCode: waited.StatusCode, logs: out };
   } finally {
     await c.remove({ force: true, v: true });
