@@ -4,12 +4,11 @@ package ports
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
+
+	"faultline.dev/shop/platform/grpcx"
 
 	"faultline.dev/shop/inventory/internal/app"
 	"faultline.dev/shop/inventory/internal/domain/stock"
@@ -88,43 +87,19 @@ func toProto(p *stock.Product) *inventoryv1.Product {
 // errorCodes maps each domain error to its status code and the ErrorInfo reason clients
 // may switch on. The first match wins: a reservation short of stock on one line and
 // naming an unknown SKU on another is NotFound.
-var errorCodes = []struct {
-	err    error
-	code   codes.Code
-	reason string
-}{
-	{stock.ErrProductNotFound, codes.NotFound, "PRODUCT_NOT_FOUND"},
-	{stock.ErrInsufficientStock, codes.FailedPrecondition, "INSUFFICIENT_STOCK"},
-	{stock.ErrReservationReleased, codes.FailedPrecondition, "RESERVATION_RELEASED"},
-	{stock.ErrReservationConflict, codes.AlreadyExists, "RESERVATION_CONFLICT"},
-	{stock.ErrMissingReservationID, codes.InvalidArgument, "INVALID_ARGUMENT"},
-	{stock.ErrMissingSKU, codes.InvalidArgument, "INVALID_ARGUMENT"},
-	{stock.ErrInvalidQuantity, codes.InvalidArgument, "INVALID_ARGUMENT"},
-	{stock.ErrEmptyReservation, codes.InvalidArgument, "INVALID_ARGUMENT"},
+var errorCodes = []grpcx.ErrorCode{
+	{Err: stock.ErrProductNotFound, Code: codes.NotFound, Reason: "PRODUCT_NOT_FOUND"},
+	{Err: stock.ErrInsufficientStock, Code: codes.FailedPrecondition, Reason: "INSUFFICIENT_STOCK"},
+	{Err: stock.ErrReservationReleased, Code: codes.FailedPrecondition, Reason: "RESERVATION_RELEASED"},
+	{Err: stock.ErrReservationConflict, Code: codes.AlreadyExists, Reason: "RESERVATION_CONFLICT"},
+	{Err: stock.ErrMissingReservationID, Code: codes.InvalidArgument, Reason: "INVALID_ARGUMENT"},
+	{Err: stock.ErrMissingSKU, Code: codes.InvalidArgument, Reason: "INVALID_ARGUMENT"},
+	{Err: stock.ErrInvalidQuantity, Code: codes.InvalidArgument, Reason: "INVALID_ARGUMENT"},
+	{Err: stock.ErrEmptyReservation, Code: codes.InvalidArgument, Reason: "INVALID_ARGUMENT"},
 }
 
-// toStatus maps err to a gRPC status. Unknown errors (including stock.ErrStockNotConserved,
-// a bug) are logged here and reach the client as Internal without their details.
+// toStatus maps err to a gRPC status through the table above; anything else is logged
+// and reaches the client as Internal without its details.
 func (s *GRPCServer) toStatus(ctx context.Context, err error) error {
-	for _, m := range errorCodes {
-		if errors.Is(err, m.err) {
-			return withReason(status.New(m.code, err.Error()), m.reason)
-		}
-	}
-	switch {
-	case errors.Is(err, context.DeadlineExceeded):
-		return status.Error(codes.DeadlineExceeded, err.Error())
-	case errors.Is(err, context.Canceled):
-		return status.Error(codes.Canceled, err.Error())
-	}
-	s.logger.ErrorContext(ctx, "internal error", slog.String("error", err.Error()))
-	return status.Error(codes.Internal, "internal error")
-}
-
-func withReason(st *status.Status, reason string) error {
-	detailed, err := st.WithDetails(&errdetails.ErrorInfo{Reason: reason, Domain: ErrorDomain})
-	if err != nil {
-		return st.Err()
-	}
-	return detailed.Err()
+	return grpcx.ErrorMapper{Domain: ErrorDomain, Codes: errorCodes, Logger: s.logger}.Status(ctx, err)
 }

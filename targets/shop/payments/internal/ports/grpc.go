@@ -4,12 +4,11 @@ package ports
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
+
+	"faultline.dev/shop/platform/grpcx"
 
 	"faultline.dev/shop/payments/internal/app"
 	"faultline.dev/shop/payments/internal/domain/payment"
@@ -86,44 +85,20 @@ func toProto(p *payment.Payment) *paymentsv1.Payment {
 
 // errorCodes maps each domain error to its status code and the ErrorInfo reason
 // clients may switch on. Order matters only for errors that wrap several sentinels.
-var errorCodes = []struct {
-	err    error
-	code   codes.Code
-	reason string
-}{
-	{payment.ErrDeclined, codes.FailedPrecondition, "PAYMENT_DECLINED"},
-	{payment.ErrAlreadyRefunded, codes.FailedPrecondition, "ALREADY_REFUNDED"},
-	{payment.ErrIdempotencyKeyReused, codes.AlreadyExists, "IDEMPOTENCY_KEY_REUSED"},
-	{payment.ErrNotFound, codes.NotFound, "PAYMENT_NOT_FOUND"},
-	{payment.ErrMissingIdempotencyKey, codes.InvalidArgument, "INVALID_ARGUMENT"},
-	{payment.ErrMissingOrderID, codes.InvalidArgument, "INVALID_ARGUMENT"},
-	{payment.ErrMissingPaymentID, codes.InvalidArgument, "INVALID_ARGUMENT"},
-	{payment.ErrInvalidAmount, codes.InvalidArgument, "INVALID_ARGUMENT"},
-	{payment.ErrInvalidCurrency, codes.InvalidArgument, "INVALID_ARGUMENT"},
+var errorCodes = []grpcx.ErrorCode{
+	{Err: payment.ErrDeclined, Code: codes.FailedPrecondition, Reason: "PAYMENT_DECLINED"},
+	{Err: payment.ErrAlreadyRefunded, Code: codes.FailedPrecondition, Reason: "ALREADY_REFUNDED"},
+	{Err: payment.ErrIdempotencyKeyReused, Code: codes.AlreadyExists, Reason: "IDEMPOTENCY_KEY_REUSED"},
+	{Err: payment.ErrNotFound, Code: codes.NotFound, Reason: "PAYMENT_NOT_FOUND"},
+	{Err: payment.ErrMissingIdempotencyKey, Code: codes.InvalidArgument, Reason: "INVALID_ARGUMENT"},
+	{Err: payment.ErrMissingOrderID, Code: codes.InvalidArgument, Reason: "INVALID_ARGUMENT"},
+	{Err: payment.ErrMissingPaymentID, Code: codes.InvalidArgument, Reason: "INVALID_ARGUMENT"},
+	{Err: payment.ErrInvalidAmount, Code: codes.InvalidArgument, Reason: "INVALID_ARGUMENT"},
+	{Err: payment.ErrInvalidCurrency, Code: codes.InvalidArgument, Reason: "INVALID_ARGUMENT"},
 }
 
-// toStatus maps err to a gRPC status. Unknown errors are logged here and reach the client
-// as Internal without their details.
+// toStatus maps err to a gRPC status through the table above; anything else is logged
+// and reaches the client as Internal without its details.
 func (s *GRPCServer) toStatus(ctx context.Context, err error) error {
-	for _, m := range errorCodes {
-		if errors.Is(err, m.err) {
-			return withReason(status.New(m.code, err.Error()), m.reason)
-		}
-	}
-	switch {
-	case errors.Is(err, context.DeadlineExceeded):
-		return status.Error(codes.DeadlineExceeded, err.Error())
-	case errors.Is(err, context.Canceled):
-		return status.Error(codes.Canceled, err.Error())
-	}
-	s.logger.ErrorContext(ctx, "internal error", slog.String("error", err.Error()))
-	return status.Error(codes.Internal, "internal error")
-}
-
-func withReason(st *status.Status, reason string) error {
-	detailed, err := st.WithDetails(&errdetails.ErrorInfo{Reason: reason, Domain: ErrorDomain})
-	if err != nil {
-		return st.Err()
-	}
-	return detailed.Err()
+	return grpcx.ErrorMapper{Domain: ErrorDomain, Codes: errorCodes, Logger: s.logger}.Status(ctx, err)
 }
