@@ -5,17 +5,14 @@
  * sabotage (the order's "status" renamed "state") must make verification fail, naming the
  * interactions and the mismatch.
  */
-import fs from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { VerificationError } from "../../src/contracts/errors.ts";
-import type { ProviderSetup } from "../../src/contracts/provider-harness.ts";
 import { Timings } from "../../src/contracts/timings.ts";
 import { verifyProvider } from "../../src/contracts/verify.ts";
-import { loadManifest } from "../../src/env/manifest.ts";
-import { Environment, type StartedStack } from "../../src/env/stack.ts";
 import { projectRoot } from "../../src/paths.ts";
 import gateway from "./providers/gateway.ts";
+import { useProviderStack } from "./support/provider-fixture.ts";
 
 const PACT = path.join(projectRoot(), "pacts", "storefront-gateway.json");
 const INTERACTIONS = [
@@ -28,32 +25,17 @@ const INTERACTIONS = [
 const timings = new Timings("gateway.provider");
 
 describe("gateway honours the storefront's pact (real stack)", () => {
-  let stack: StartedStack;
-  let provider: ProviderSetup;
-
-  beforeAll(async () => {
-    if (!fs.existsSync(PACT))
-      throw new Error(`${PACT} is missing: run the consumer test first (faultline contracts test)`);
-    stack = await new Environment(await loadManifest("shop", projectRoot())).start();
-    provider = await gateway.setUp(stack);
-  });
-  afterAll(async () => {
-    await provider?.[Symbol.asyncDispose]();
-    await stack?.stop();
-    timings.report();
-  });
-  beforeEach(async () => {
-    await stack.reset();
-  });
+  const ctx = useProviderStack(gateway, PACT);
+  afterAll(() => timings.report());
 
   it("verifies every interaction of the pact, five times in a row", async () => {
     for (let run = 0; run < 5; run++) {
       const report = await verifyProvider({
         provider: "gateway",
         source: { kind: "files", pacts: [PACT] },
-        providerBaseUrl: provider.providerBaseUrl!,
-        stateHandlers: provider.stateHandlers!,
-        beforeEach: provider.beforeEach!,
+        providerBaseUrl: ctx.provider.providerBaseUrl!,
+        stateHandlers: ctx.provider.stateHandlers!,
+        beforeEach: ctx.provider.beforeEach!,
       });
       timings.add("provider verification (5 interactions)", report.durationMs);
       expect(report.passed).toBe(true);
@@ -63,7 +45,7 @@ describe("gateway honours the storefront's pact (real stack)", () => {
   });
 
   it("fails when the gateway renames the order's status to state, naming the interactions and the mismatch", async () => {
-    const sabotaged = await gateway.setUp(stack, { providerEnv: { SHOP_SABOTAGE: "breaking-change" } });
+    const sabotaged = await gateway.setUp(ctx.stack, { providerEnv: { SHOP_SABOTAGE: "breaking-change" } });
     try {
       const outcome = await verifyProvider({
         provider: "gateway",

@@ -6,46 +6,29 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { VerificationError } from "../../src/contracts/errors.ts";
-import type { ProviderSetup } from "../../src/contracts/provider-harness.ts";
 import { Timings } from "../../src/contracts/timings.ts";
 import { verifyProvider } from "../../src/contracts/verify.ts";
-import { loadManifest } from "../../src/env/manifest.ts";
-import { Environment, type StartedStack } from "../../src/env/stack.ts";
 import { projectRoot } from "../../src/paths.ts";
 import orders from "./providers/orders.ts";
+import { useProviderStack } from "./support/provider-fixture.ts";
 
 const PACT = path.join(projectRoot(), "pacts", "notifications-orders.json");
 const timings = new Timings("orders.provider");
 
 describe("orders honours the notifications pact (real events from Kafka)", () => {
-  let stack: StartedStack;
-  let provider: ProviderSetup;
-
-  beforeAll(async () => {
-    if (!fs.existsSync(PACT))
-      throw new Error(`${PACT} is missing: run the consumer test first (faultline contracts test)`);
-    stack = await new Environment(await loadManifest("shop", projectRoot())).start();
-    provider = await orders.setUp(stack);
-  });
-  afterAll(async () => {
-    await provider?.[Symbol.asyncDispose]();
-    await stack?.stop();
-    timings.report();
-  });
-  beforeEach(async () => {
-    await stack.reset();
-  });
+  const ctx = useProviderStack(orders, PACT);
+  afterAll(() => timings.report());
 
   it("every message notifications expects is one orders really emits, metadata included (five runs)", async () => {
     for (let run = 0; run < 5; run++) {
       const report = await verifyProvider({
         provider: "orders",
         source: { kind: "files", pacts: [PACT] },
-        messageProviders: provider.messageProviders!,
-        stateHandlers: provider.stateHandlers!,
-        beforeEach: provider.beforeEach!,
+        messageProviders: ctx.provider.messageProviders!,
+        stateHandlers: ctx.provider.stateHandlers!,
+        beforeEach: ctx.provider.beforeEach!,
       });
       timings.add("provider verification (3 messages)", report.durationMs);
       expect(report.interactions.map((i) => i.description).sort()).toEqual([
@@ -71,9 +54,9 @@ describe("orders honours the notifications pact (real events from Kafka)", () =>
       const err = await verifyProvider({
         provider: "orders",
         source: { kind: "files", pacts: [altered] },
-        messageProviders: provider.messageProviders!,
-        stateHandlers: provider.stateHandlers!,
-        beforeEach: provider.beforeEach!,
+        messageProviders: ctx.provider.messageProviders!,
+        stateHandlers: ctx.provider.stateHandlers!,
+        beforeEach: ctx.provider.beforeEach!,
       }).then(
         () => undefined,
         (e: unknown) => e,
