@@ -196,7 +196,7 @@ export async function runMainJob(opts: MainJobOptions): Promise<MainJobResult> {
   }
   if (phases.some((p) => p.status === "failed")) status = "failed";
   const journal: Journal = {
-    version: 1,
+    version: 2,
     runId: opts.runId,
     target,
     command: "faultline run",
