@@ -36,7 +36,11 @@ export function distance(a: string, b: string): number {
   for (let j = 1; j <= b.length; j++) d[0]![j] = j;
   for (let i = 1; i <= a.length; i++)
     for (let j = 1; j <= b.length; j++)
-      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      d[i]![j] = Math.min(
+        d[i - 1]![j]! + 1,
+        d[i]![j - 1]! + 1,
+        d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
   return d[a.length]![b.length]!;
 }
 
@@ -62,7 +66,9 @@ export async function loadScenario(root: string, name: string): Promise<Scenario
   const mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
   const rel = path.relative(root, file);
   if (!isDefinition(mod.default))
-    throw new ScenarioError(`${rel}: the default export is not a scenario: export default defineScenario({ title, description, tags, catches, steadyState, method, invariants })`);
+    throw new ScenarioError(
+      `${rel}: the default export is not a scenario: export default defineScenario({ title, description, tags, catches, steadyState, method, invariants })`,
+    );
   return { ...mod.default, name, file: rel };
 }
 
@@ -73,19 +79,26 @@ export async function loadCatalog(root: string): Promise<Scenario[]> {
 /** Every problem of a scenario against the target: file, field, the unknown name and the known ones. */
 export function checkScenario(s: Scenario, m: Manifest): string[] {
   const problems: string[] = [];
-  const edges = [...m.edges.map((e) => e.name), ...(Object.values(m.infrastructure).some((i) => i.kind === "kafka") ? [HOST_KAFKA_EDGE] : [])];
+  const edges = [
+    ...m.edges.map((e) => e.name),
+    ...(Object.values(m.infrastructure).some((i) => i.kind === "kafka") ? [HOST_KAFKA_EDGE] : []),
+  ];
   const services = Object.keys(m.services);
   const containers = [...services, ...Object.keys(m.infrastructure)];
   const switches = Object.keys(m.sabotage?.switches ?? {});
   const unknown = (field: string, what: string, name: string, list: string[]) => {
     const near = nearest(name, list);
-    problems.push(`${s.file}: ${field}: unknown ${what} "${name}"${near ? ` (did you mean "${near}"?)` : ""}; known: ${list.join(", ")}`);
+    problems.push(
+      `${s.file}: ${field}: unknown ${what} "${name}"${near ? ` (did you mean "${near}"?)` : ""}; known: ${list.join(", ")}`,
+    );
   };
   const checkProbe = (p: Probe, field: string) => {
-    if ("service" in p && !services.includes(p.service)) unknown(`${field}.service`, "service", p.service, services);
+    if ("service" in p && !services.includes(p.service))
+      unknown(`${field}.service`, "service", p.service, services);
     if (p.kind === "grpc-health" && services.includes(p.service) && !m.services[p.service]!.ports.grpc)
       problems.push(`${s.file}: ${field}.service: service "${p.service}" has no grpc port`);
-    if (p.kind === "container" && !containers.includes(p.container)) unknown(`${field}.container`, "container", p.container, containers);
+    if (p.kind === "container" && !containers.includes(p.container))
+      unknown(`${field}.container`, "container", p.container, containers);
   };
   for (const sw of Object.keys(s.catches))
     if (!switches.includes(sw)) unknown(`catches`, "sabotage switch", sw, switches);
@@ -97,11 +110,15 @@ export function checkScenario(s: Scenario, m: Manifest): string[] {
       faultNames.add(st.name);
       const r = faultReferences(st.fault);
       for (const e of r.edges) if (!edges.includes(e)) unknown(`${f}.fault.edge`, "edge", e, edges);
-      for (const sv of r.services) if (!services.includes(sv)) unknown(`${f}.fault.groups`, "service", sv, services);
-      for (const c of r.containers) if (!containers.includes(c)) unknown(`${f}.fault.target`, "container", c, containers);
+      for (const sv of r.services)
+        if (!services.includes(sv)) unknown(`${f}.fault.groups`, "service", sv, services);
+      for (const c of r.containers)
+        if (!containers.includes(c)) unknown(`${f}.fault.target`, "container", c, containers);
     }
     if (st.kind === "heal" && !faultNames.has(st.fault))
-      problems.push(`${s.file}: ${f}.fault: no earlier fault step is named "${st.fault}"; faults: ${[...faultNames].join(", ") || "(none)"}`);
+      problems.push(
+        `${s.file}: ${f}.fault: no earlier fault step is named "${st.fault}"; faults: ${[...faultNames].join(", ") || "(none)"}`,
+      );
     if (st.kind === "expect" || st.kind === "probe") checkProbe(st.probe, `${f}.probe`);
   });
   const checks = new Set([
@@ -111,7 +128,9 @@ export function checkScenario(s: Scenario, m: Manifest): string[] {
   ]);
   for (const [sw, check] of Object.entries(s.catches))
     if (!checks.has(check))
-      problems.push(`${s.file}: catches["${sw}"]: names the check "${check}", which is no expect step, steady-state probe or invariant of this scenario; checks: ${[...checks].join(", ")}`);
+      problems.push(
+        `${s.file}: catches["${sw}"]: names the check "${check}", which is no expect step, steady-state probe or invariant of this scenario; checks: ${[...checks].join(", ")}`,
+      );
   return problems;
 }
 
@@ -125,7 +144,11 @@ export async function checkMetrics(
   for (const s of scenarios) {
     const probes: [Probe, string][] = [
       ...s.steadyState.map((p, i) => [p, `steadyState[${i}]`] as [Probe, string]),
-      ...s.method.flatMap((st, i) => (st.kind === "expect" || st.kind === "probe" ? [[st.probe, `method[${i}].probe`] as [Probe, string]] : [])),
+      ...s.method.flatMap((st, i) =>
+        st.kind === "expect" || st.kind === "probe"
+          ? [[st.probe, `method[${i}].probe`] as [Probe, string]]
+          : [],
+      ),
     ];
     for (const [p, field] of probes) {
       if (p.kind !== "metric") continue;
@@ -133,7 +156,9 @@ export async function checkMetrics(
       const names = cache.get(p.service)!;
       if (!names.includes(p.metric)) {
         const near = nearest(p.metric, names);
-        problems.push(`${s.file}: ${field}.metric: service "${p.service}" exports no metric "${p.metric}"${near ? ` (did you mean "${near}"?)` : ""}`);
+        problems.push(
+          `${s.file}: ${field}.metric: service "${p.service}" exports no metric "${p.metric}"${near ? ` (did you mean "${near}"?)` : ""}`,
+        );
       }
     }
   }

@@ -10,7 +10,14 @@ import { writeJournal, type DetectionMatrix, type Journal, type ScenarioResult }
 import { writeRunPage } from "../report/html-report.ts";
 import { reportsDir } from "../paths.ts";
 import type { RunEvent } from "./runner.ts";
-import { checkAgainstStack, runScenarios, sabotageEnv, selectScenarios, verifyDetection, type Selection } from "./session.ts";
+import {
+  checkAgainstStack,
+  runScenarios,
+  sabotageEnv,
+  selectScenarios,
+  verifyDetection,
+  type Selection,
+} from "./session.ts";
 
 export interface ChaosJobOptions extends Selection {
   root: string;
@@ -56,9 +63,18 @@ export async function runChaosJob(o: ChaosJobOptions): Promise<ChaosJobResult> {
       log(`stack ${manifest.name} ready in ${(stack.timings.totalMs / 1000).toFixed(1)} s`);
     }
     await checkAgainstStack(scenarios, stack);
-    const session = { seed: o.seed, repeat: o.repeat, sabotage: o.sabotage, signal: o.signal, onEvent: o.onEvent };
+    const session = {
+      seed: o.seed,
+      repeat: o.repeat,
+      sabotage: o.sabotage,
+      signal: o.signal,
+      onEvent: o.onEvent,
+    };
     if (o.detection) {
-      const d = await verifyDetection(scenarios, stack, { ...session, onSwitch: (sw) => log(`· sabotage switch ${sw} on`) });
+      const d = await verifyDetection(scenarios, stack, {
+        ...session,
+        onSwitch: (sw) => log(`· sabotage switch ${sw} on`),
+      });
       results = d.results;
       detection = d.matrix;
     } else {
@@ -87,7 +103,9 @@ export async function runChaosJob(o: ChaosJobOptions): Promise<ChaosJobResult> {
     version: 2,
     runId: o.runId,
     target: manifest.name,
-    command: o.detection ? "faultline chaos verify-detection" : `faultline chaos run ${o.all ? "--all" : o.tag ? `--tag ${o.tag}` : (o.names ?? []).join(" ")}`,
+    command: o.detection
+      ? "faultline chaos verify-detection"
+      : `faultline chaos run ${o.all ? "--all" : o.tag ? `--tag ${o.tag}` : (o.names ?? []).join(" ")}`,
     startedAt,
     endedAt: new Date().toISOString(),
     status,

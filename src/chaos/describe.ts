@@ -4,7 +4,8 @@ import type { Fault, Probe, Step } from "./model.ts";
 import { probeTarget } from "./probes.ts";
 import { describeTolerance } from "./tolerance.ts";
 
-const pick = (p: string | { oneOf: string[] }) => (typeof p === "string" ? p : `one of ${p.oneOf.join(", ")} (by seed)`);
+const pick = (p: string | { oneOf: string[] }) =>
+  typeof p === "string" ? p : `one of ${p.oneOf.join(", ")} (by seed)`;
 
 function fault(f: Fault): string {
   switch (f.type) {
@@ -48,7 +49,11 @@ export async function describeScenario(root: string, name: string): Promise<stri
     "",
     s.description,
     "",
-    `catches: ${Object.entries(s.catches).map(([sw, check]) => `${sw} (fails "${check}")`).join("; ") || "nothing named (a property of the correct target)"}`,
+    `catches: ${
+      Object.entries(s.catches)
+        .map(([sw, check]) => `${sw} (fails "${check}")`)
+        .join("; ") || "nothing named (a property of the correct target)"
+    }`,
     "",
     "steady state (before the method, and again after heal):",
     ...s.steadyState.map((p) => `  - ${probe(p)}`),

@@ -77,16 +77,27 @@ async function cutEdges(t: ChaosTarget, edges: string[]): Promise<() => Promise<
 }
 
 /** Injects a fault and waits until it is verifiably in force. */
-export async function inject(f: Fault, t: ChaosTarget, name: string, random: () => number): Promise<ActiveFault> {
+export async function inject(
+  f: Fault,
+  t: ChaosTarget,
+  name: string,
+  random: () => number,
+): Promise<ActiveFault> {
   switch (f.type) {
     case "toxic": {
       const edgeName = choose(f.edge, random);
       const edge = t.edge(edgeName);
-      const streams = f.stream === "both" ? (["upstream", "downstream"] as const) : ([f.stream ?? "downstream"] as const);
+      const streams =
+        f.stream === "both" ? (["upstream", "downstream"] as const) : ([f.stream ?? "downstream"] as const);
       const names: string[] = [];
       for (const stream of streams) {
         names.push(
-          await edge.addToxic({ ...f.toxic, name: `faultline_${name}_${stream}`, stream, toxicity: f.toxicity ?? 1 }),
+          await edge.addToxic({
+            ...f.toxic,
+            name: `faultline_${name}_${stream}`,
+            stream,
+            toxicity: f.toxicity ?? 1,
+          }),
         );
       }
       await until(`toxic ${names.join(", ")}`, async () => {
@@ -100,7 +111,8 @@ export async function inject(f: Fault, t: ChaosTarget, name: string, random: () 
         heal: async () => {
           for (const n of names) await edge.removeToxic(n).catch(() => undefined);
           const left = (await edge.state()).toxics.filter((x) => names.includes(x.name));
-          if (left.length) throw new FaultError(`toxic(s) ${left.map((x) => x.name).join(", ")} still on ${edgeName}`);
+          if (left.length)
+            throw new FaultError(`toxic(s) ${left.map((x) => x.name).join(", ")} still on ${edgeName}`);
           return `removed ${names.join(", ")} from ${edgeName}`;
         },
       };
@@ -111,12 +123,19 @@ export async function inject(f: Fault, t: ChaosTarget, name: string, random: () 
     }
     case "random-partition": {
       const edgeName = choose({ oneOf: f.among }, random);
-      return { label: `cut ${edgeName} (chosen by seed)`, kind: "cut", target: edgeName, heal: await cutEdges(t, [edgeName]) };
+      return {
+        label: `cut ${edgeName} (chosen by seed)`,
+        kind: "cut",
+        target: edgeName,
+        heal: await cutEdges(t, [edgeName]),
+      };
     }
     case "partition": {
       const edges = partitionEdges(t, f.groups);
       if (edges.length === 0)
-        throw new FaultError(`partition ${f.groups[0].join(",")} | ${f.groups[1].join(",")}: no edge between the groups`);
+        throw new FaultError(
+          `partition ${f.groups[0].join(",")} | ${f.groups[1].join(",")}: no edge between the groups`,
+        );
       return {
         label: `partition {${f.groups[0].join(", ")}} | {${f.groups[1].join(", ")}} (${edges.length} edges)`,
         kind: "partition",
@@ -127,10 +146,16 @@ export async function inject(f: Fault, t: ChaosTarget, name: string, random: () 
     case "container": {
       const target = choose(f.target, random);
       const before = await t.containerState(target);
-      if (before !== "running") throw new FaultError(`container ${target} is ${before}, not running: cannot ${f.action} it`);
+      if (before !== "running")
+        throw new FaultError(`container ${target} is ${before}, not running: cannot ${f.action} it`);
       await t.fault(target, f.action);
       if (f.action === "restart") {
-        return { label: `restart ${target}`, kind: "container:restart", target, heal: async () => `${target} restarted at once` };
+        return {
+          label: `restart ${target}`,
+          kind: "container:restart",
+          target,
+          heal: async () => `${target} restarted at once`,
+        };
       }
       const want = f.action === "pause" ? "paused" : "exited";
       await until(`${f.action} ${target}`, async () => (await t.containerState(target)) === want);

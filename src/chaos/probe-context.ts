@@ -121,12 +121,14 @@ export class StackProbeContext implements ProbeContext, AsyncDisposable {
     return (await this.families(service)).map((f) => f.name);
   }
 
-  async metric(service: string, name: string, labels: Record<string, string> = {}): Promise<number | undefined> {
+  async metric(
+    service: string,
+    name: string,
+    labels: Record<string, string> = {},
+  ): Promise<number | undefined> {
     const fam = (await this.families(service)).find((f) => f.name === name);
     if (!fam) return undefined;
-    const series = fam.metrics.filter((m) =>
-      Object.entries(labels).every(([k, v]) => m.labels?.[k] === v),
-    );
+    const series = fam.metrics.filter((m) => Object.entries(labels).every(([k, v]) => m.labels?.[k] === v));
     if (series.length === 0) return undefined;
     return series.reduce((sum, m) => sum + Number(m.value ?? m.count ?? 0), 0);
   }
@@ -134,14 +136,22 @@ export class StackProbeContext implements ProbeContext, AsyncDisposable {
   private pool(service: string): pg.Pool {
     let p = this.pools.get(service);
     if (!p) {
-      p = new pg.Pool({ connectionString: this.target.postgresUrl(service), max: 2, connectionTimeoutMillis: 5000 });
+      p = new pg.Pool({
+        connectionString: this.target.postgresUrl(service),
+        max: 2,
+        connectionTimeoutMillis: 5000,
+      });
       p.on("error", () => undefined);
       this.pools.set(service, p);
     }
     return p;
   }
 
-  async sql<T extends Record<string, unknown>>(service: string, query: string, params: unknown[] = []): Promise<T[]> {
+  async sql<T extends Record<string, unknown>>(
+    service: string,
+    query: string,
+    params: unknown[] = [],
+  ): Promise<T[]> {
     return (await this.pool(service).query(query, params)).rows as T[];
   }
 
@@ -184,7 +194,7 @@ export class StackProbeContext implements ProbeContext, AsyncDisposable {
           { deadline: Date.now() + timeoutMs },
           (e: grpc.ServiceError | null, res?: { status: string }) => {
             client.close();
-            resolve(e ? grpc.status[e.code] ?? String(e.code) : String(res?.status));
+            resolve(e ? (grpc.status[e.code] ?? String(e.code)) : String(res?.status));
           },
         );
       });

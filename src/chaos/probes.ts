@@ -60,7 +60,14 @@ export async function runProbe(p: Probe, ctx: ProbeContext, outputs: Outputs = {
   const tolerance = describeTolerance(p.tolerance);
   try {
     const value = await readProbe(p, ctx);
-    return { name: p.name, kind: p.kind, value: compact(value), tolerance, ok: withinTolerance(p.tolerance, value, outputs), at };
+    return {
+      name: p.name,
+      kind: p.kind,
+      value: compact(value),
+      tolerance,
+      ok: withinTolerance(p.tolerance, value, outputs),
+      at,
+    };
   } catch (err) {
     return { name: p.name, kind: p.kind, tolerance, ok: false, error: (err as Error).message, at };
   }

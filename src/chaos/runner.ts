@@ -88,10 +88,16 @@ const show = (v: unknown) => {
 };
 
 function probeEvidence(r: ProbeResult): string {
-  return r.error ? `${r.name}: could not read: ${r.error}` : `${r.name}: ${show(r.value)}, expected ${r.tolerance}`;
+  return r.error
+    ? `${r.name}: could not read: ${r.error}`
+    : `${r.name}: ${show(r.value)}, expected ${r.tolerance}`;
 }
 
-export async function runScenario(s: Scenario, target: ChaosTarget, opts: RunOptions): Promise<ScenarioResult> {
+export async function runScenario(
+  s: Scenario,
+  target: ChaosTarget,
+  opts: RunOptions,
+): Promise<ScenarioResult> {
   const emit = (e: RunEvent) => {
     try {
       opts.onEvent?.(e);
@@ -103,7 +109,9 @@ export async function runScenario(s: Scenario, target: ChaosTarget, opts: RunOpt
   const sabotage = opts.sabotage ?? [];
   emit({ type: "scenario", name: s.name, title: s.title, attempt, sabotage });
   const t0 = Date.now();
-  const ctx = new StackProbeContext(target, opts.seed, (line) => emit({ type: "step", name: s.name, text: line, ok: undefined }));
+  const ctx = new StackProbeContext(target, opts.seed, (line) =>
+    emit({ type: "step", name: s.name, text: line, ok: undefined }),
+  );
   const steps: StepResult[] = [];
   const faults: FaultRecord[] = [];
   const rollbacks: Rollback[] = [];
@@ -134,7 +142,13 @@ export async function runScenario(s: Scenario, target: ChaosTarget, opts: RunOpt
   const step = (r: Omit<StepResult, "endedAt"> & { endedAt?: string }) => {
     const full: StepResult = { ...r, endedAt: r.endedAt ?? new Date().toISOString() };
     steps.push(full);
-    emit({ type: "step", name: s.name, text: `${full.kind} ${full.name}: ${full.detail}`, ok: full.status === "ok" ? true : full.status === "failed" || full.status === "error" ? false : undefined });
+    emit({
+      type: "step",
+      name: s.name,
+      text: `${full.kind} ${full.name}: ${full.detail}`,
+      ok:
+        full.status === "ok" ? true : full.status === "failed" || full.status === "error" ? false : undefined,
+    });
   };
 
   const heal = async (name: string, asRollback: boolean) => {
@@ -145,12 +159,26 @@ export async function runScenario(s: Scenario, target: ChaosTarget, opts: RunOpt
     try {
       const detail = await a.fault.heal();
       a.record.end = iso(Date.now());
-      if (asRollback) rollbacks.push({ fault: name, startedAt: iso(started), endedAt: iso(Date.now()), status: "ok", detail });
+      if (asRollback)
+        rollbacks.push({
+          fault: name,
+          startedAt: iso(started),
+          endedAt: iso(Date.now()),
+          status: "ok",
+          detail,
+        });
       else step({ name, kind: "heal", startedAt: iso(started), status: "ok", detail });
     } catch (err) {
       a.record.end = iso(Date.now());
       const detail = `could not heal ${a.fault.label}: ${(err as Error).message}`;
-      if (asRollback) rollbacks.push({ fault: name, startedAt: iso(started), endedAt: iso(Date.now()), status: "failed", detail });
+      if (asRollback)
+        rollbacks.push({
+          fault: name,
+          startedAt: iso(started),
+          endedAt: iso(Date.now()),
+          status: "failed",
+          detail,
+        });
       else step({ name, kind: "heal", startedAt: iso(started), status: "error", detail });
       throw new FaultError(detail);
     }
@@ -174,7 +202,14 @@ export async function runScenario(s: Scenario, target: ChaosTarget, opts: RunOpt
         };
         faults.push(record);
         active.set(st.name, { fault: af, record });
-        step({ name: st.name, kind: "fault", startedAt: iso(started), status: "ok", detail: `${af.label}; in force after ${now - started} ms${st.forS ? `, for ${st.forS} s` : ""}`, output: { inForceMs: now - started } });
+        step({
+          name: st.name,
+          kind: "fault",
+          startedAt: iso(started),
+          status: "ok",
+          detail: `${af.label}; in force after ${now - started} ms${st.forS ? `, for ${st.forS} s` : ""}`,
+          output: { inForceMs: now - started },
+        });
         if (st.forS !== undefined) {
           pendingHeals.push(
             sleep(st.forS * 1000, signal).then(
@@ -191,12 +226,25 @@ export async function runScenario(s: Scenario, target: ChaosTarget, opts: RunOpt
         return;
       case "wait":
         await sleep(st.seconds * 1000, signal);
-        step({ name: `${st.seconds} s`, kind: "wait", startedAt: iso(started), status: "ok", detail: `waited ${st.seconds} s` });
+        step({
+          name: `${st.seconds} s`,
+          kind: "wait",
+          startedAt: iso(started),
+          status: "ok",
+          detail: `waited ${st.seconds} s`,
+        });
         return;
       case "probe": {
         const r = await runProbe(st.probe, ctx, outputs);
         outputs[st.id] = r.value;
-        step({ name: st.id, kind: "probe", startedAt: iso(started), status: r.error ? "error" : "ok", detail: `${probeTarget(st.probe)} = ${show(r.value)}${r.error ? ` (${r.error})` : ""}`, output: r.value });
+        step({
+          name: st.id,
+          kind: "probe",
+          startedAt: iso(started),
+          status: r.error ? "error" : "ok",
+          detail: `${probeTarget(st.probe)} = ${show(r.value)}${r.error ? ` (${r.error})` : ""}`,
+          output: r.value,
+        });
         return;
       }
       case "expect": {
@@ -224,11 +272,26 @@ export async function runScenario(s: Scenario, target: ChaosTarget, opts: RunOpt
         const took = Date.now() - started;
         const how = hold > 0 ? `held for ${st.holdS} s` : within > 0 ? `within ${st.withinS} s` : "";
         if (last.ok) {
-          step({ name: st.name, kind: "expect", startedAt: iso(started), status: "ok", detail: `${probeTarget(st.probe)} ${last.tolerance} ${how} (${readings} readings, ${took} ms): ${show(last.value)}`, output: last.value });
+          step({
+            name: st.name,
+            kind: "expect",
+            startedAt: iso(started),
+            status: "ok",
+            detail: `${probeTarget(st.probe)} ${last.tolerance} ${how} (${readings} readings, ${took} ms): ${show(last.value)}`,
+            output: last.value,
+          });
         } else {
-          const evidence = `${probeEvidence(last)} ${how ? `(${how}; ${readings} readings over ${took} ms)` : ""}`.trim();
+          const evidence =
+            `${probeEvidence(last)} ${how ? `(${how}; ${readings} readings over ${took} ms)` : ""}`.trim();
           failures.push({ check: st.name, evidence });
-          step({ name: st.name, kind: "expect", startedAt: iso(started), status: "failed", detail: evidence, output: last.value });
+          step({
+            name: st.name,
+            kind: "expect",
+            startedAt: iso(started),
+            status: "failed",
+            detail: evidence,
+            output: last.value,
+          });
         }
         return;
       }
@@ -236,7 +299,14 @@ export async function runScenario(s: Scenario, target: ChaosTarget, opts: RunOpt
         const r = await st.run(ctx, outputs);
         if (st.id) outputs[st.id] = r.value;
         if (!r.ok) failures.push({ check: st.name, evidence: r.detail });
-        step({ name: st.name, kind: "action", startedAt: iso(started), status: r.ok ? "ok" : "failed", detail: r.detail, output: r.value });
+        step({
+          name: st.name,
+          kind: "action",
+          startedAt: iso(started),
+          status: r.ok ? "ok" : "failed",
+          detail: r.detail,
+          output: r.value,
+        });
         return;
       }
     }
@@ -253,7 +323,9 @@ export async function runScenario(s: Scenario, target: ChaosTarget, opts: RunOpt
     before = b.state;
     if (!before.met) {
       const bad = before.probes.filter((p) => !p.ok);
-      throw new SafeguardError(`steady state not met before the method: ${bad.map(probeEvidence).join("; ")}`);
+      throw new SafeguardError(
+        `steady state not met before the method: ${bad.map(probeEvidence).join("; ")}`,
+      );
     }
     if (s.workload) {
       workload = new WorkloadDriver(s.workload, ctx);
@@ -276,7 +348,8 @@ export async function runScenario(s: Scenario, target: ChaosTarget, opts: RunOpt
     }
     const a = await awaitSteadyState(s.steadyState, ctx, s.recoverWithinS ?? 30, signal);
     after = a.state;
-    for (const f of faults) f.recoveryMs = a.metAt ? Math.max(0, a.metAt - Math.max(healedAt, Date.parse(f.end ?? f.start))) : null;
+    for (const f of faults)
+      f.recoveryMs = a.metAt ? Math.max(0, a.metAt - Math.max(healedAt, Date.parse(f.end ?? f.start))) : null;
     for (const p of after.probes.filter((x) => !x.ok))
       failures.push({ check: p.name, evidence: `steady state after heal: ${probeEvidence(p)}` });
 
@@ -300,10 +373,24 @@ export async function runScenario(s: Scenario, target: ChaosTarget, opts: RunOpt
         if (signal.aborted) throw signal.reason as Error;
         r = { status: "unknown", detail: `the check could not run: ${(err as Error).message}` };
       }
-      invariants.push({ name: inv.name, description: inv.description, status: r.status, detail: r.detail, evidence: { ids: r.ids ?? [], values: r.values ?? {} } });
-      emit({ type: "step", name: s.name, text: `invariant ${inv.name}: ${r.status}: ${r.detail}`, ok: r.status === "held" });
+      invariants.push({
+        name: inv.name,
+        description: inv.description,
+        status: r.status,
+        detail: r.detail,
+        evidence: { ids: r.ids ?? [], values: r.values ?? {} },
+      });
+      emit({
+        type: "step",
+        name: s.name,
+        text: `invariant ${inv.name}: ${r.status}: ${r.detail}`,
+        ok: r.status === "held",
+      });
       if (r.status !== "held")
-        failures.push({ check: inv.name, evidence: `${r.detail}${r.ids?.length ? ` (ids: ${r.ids.slice(0, 10).join(", ")}${r.ids.length > 10 ? `, … ${r.ids.length} in all` : ""})` : ""}` });
+        failures.push({
+          check: inv.name,
+          evidence: `${r.detail}${r.ids?.length ? ` (ids: ${r.ids.slice(0, 10).join(", ")}${r.ids.length > 10 ? `, … ${r.ids.length} in all` : ""})` : ""}`,
+        });
     }
     status = failures.length > 0 ? "failed" : "completed";
   } catch (err) {
@@ -326,9 +413,22 @@ export async function runScenario(s: Scenario, target: ChaosTarget, opts: RunOpt
     const started = Date.now();
     try {
       const detail = await restoreStack(target);
-      if (detail) rollbacks.push({ fault: "stack", startedAt: iso(started), endedAt: iso(Date.now()), status: "ok", detail });
+      if (detail)
+        rollbacks.push({
+          fault: "stack",
+          startedAt: iso(started),
+          endedAt: iso(Date.now()),
+          status: "ok",
+          detail,
+        });
     } catch (err) {
-      rollbacks.push({ fault: "stack", startedAt: iso(started), endedAt: iso(Date.now()), status: "failed", detail: (err as Error).message });
+      rollbacks.push({
+        fault: "stack",
+        startedAt: iso(started),
+        endedAt: iso(Date.now()),
+        status: "failed",
+        detail: (err as Error).message,
+      });
       if (status === "completed" || status === "failed") {
         status = "aborted";
         reason = `rollback failed: ${(err as Error).message}`;

@@ -34,13 +34,17 @@ export async function selectScenarios(root: string, m: Manifest, sel: Selection)
       const s = catalog.find((x) => x.name === n);
       if (!s) {
         const near = nearest(n, known);
-        throw new ScenarioError(`No chaos scenario "${n}"${near ? ` (did you mean "${near}"?)` : ""}. Known: ${known.join(", ")}`);
+        throw new ScenarioError(
+          `No chaos scenario "${n}"${near ? ` (did you mean "${near}"?)` : ""}. Known: ${known.join(", ")}`,
+        );
       }
       return s;
     });
-  } else throw new ScenarioError(`Name one or more scenarios, --all or --tag <tag>. Known: ${known.join(", ")}`);
+  } else
+    throw new ScenarioError(`Name one or more scenarios, --all or --tag <tag>. Known: ${known.join(", ")}`);
   const problems = chosen.flatMap((s) => checkScenario(s, m));
-  if (problems.length) throw new ScenarioError(`Scenario problems (nothing was started):\n  ${problems.join("\n  ")}`);
+  if (problems.length)
+    throw new ScenarioError(`Scenario problems (nothing was started):\n  ${problems.join("\n  ")}`);
   return chosen;
 }
 
@@ -49,7 +53,8 @@ export async function checkAgainstStack(scenarios: Scenario[], target: ChaosTarg
   const ctx = new StackProbeContext(target, 0);
   try {
     const problems = await checkMetrics(scenarios, (svc) => ctx.metricNames(svc));
-    if (problems.length) throw new ScenarioError(`Scenario problems (no fault was injected):\n  ${problems.join("\n  ")}`);
+    if (problems.length)
+      throw new ScenarioError(`Scenario problems (no fault was injected):\n  ${problems.join("\n  ")}`);
   } finally {
     await ctx.close();
   }
@@ -64,14 +69,24 @@ export interface SessionOptions {
 }
 
 /** Runs each scenario `repeat` times; a scenario whose outcomes differ is marked flaky. */
-export async function runScenarios(scenarios: Scenario[], target: ChaosTarget, o: SessionOptions): Promise<ScenarioResult[]> {
+export async function runScenarios(
+  scenarios: Scenario[],
+  target: ChaosTarget,
+  o: SessionOptions,
+): Promise<ScenarioResult[]> {
   const results: ScenarioResult[] = [];
   for (const s of scenarios) {
     const mine: ScenarioResult[] = [];
     for (let attempt = 1; attempt <= (o.repeat ?? 1); attempt++) {
       if (o.signal?.aborted) break;
       await restoreStack(target);
-      const r = await runScenario(s, target, { seed: o.seed, sabotage: o.sabotage, attempt, signal: o.signal, onEvent: o.onEvent });
+      const r = await runScenario(s, target, {
+        seed: o.seed,
+        sabotage: o.sabotage,
+        attempt,
+        signal: o.signal,
+        onEvent: o.onEvent,
+      });
       mine.push(r);
       if (r.status === "interrupted") break;
     }
@@ -84,12 +99,24 @@ export async function runScenarios(scenarios: Scenario[], target: ChaosTarget, o
 }
 
 /** Sets a target's sabotage switch on the services it acts in (undefined: every switch off). */
-export async function setSabotage(target: ChaosTarget, sw: string | undefined, previous?: string): Promise<void> {
+export async function setSabotage(
+  target: ChaosTarget,
+  sw: string | undefined,
+  previous?: string,
+): Promise<void> {
   const sab = target.manifest.sabotage;
-  if (!sab) throw new ScenarioError(`Target "${target.manifest.name}" declares no sabotage switches (manifest field "sabotage")`);
-  const services = new Set([...(sw ? sab.switches[sw] ?? [] : []), ...(previous ? sab.switches[previous] ?? [] : [])]);
+  if (!sab)
+    throw new ScenarioError(
+      `Target "${target.manifest.name}" declares no sabotage switches (manifest field "sabotage")`,
+    );
+  const services = new Set([
+    ...(sw ? (sab.switches[sw] ?? []) : []),
+    ...(previous ? (sab.switches[previous] ?? []) : []),
+  ]);
   await Promise.all(
-    [...services].map((svc) => target.replaceService(svc, { [sab.env]: sw && sab.switches[sw]!.includes(svc) ? sw : undefined })),
+    [...services].map((svc) =>
+      target.replaceService(svc, { [sab.env]: sw && sab.switches[sw]!.includes(svc) ? sw : undefined }),
+    ),
   );
 }
 
@@ -97,14 +124,19 @@ export async function setSabotage(target: ChaosTarget, sw: string | undefined, p
 export function sabotageEnv(m: Manifest, switches: string[]): Record<string, Record<string, string>> {
   const sab = m.sabotage;
   if (switches.length === 0) return {};
-  if (!sab) throw new ScenarioError(`Target "${m.name}" declares no sabotage switches (manifest field "sabotage" in ${m.file})`);
+  if (!sab)
+    throw new ScenarioError(
+      `Target "${m.name}" declares no sabotage switches (manifest field "sabotage" in ${m.file})`,
+    );
   const env: Record<string, string[]> = {};
   for (const sw of switches) {
     const services = sab.switches[sw];
     if (!services) {
       const known = Object.keys(sab.switches);
       const near = nearest(sw, known);
-      throw new ScenarioError(`--sabotage: unknown switch "${sw}"${near ? ` (did you mean "${near}"?)` : ""}; switches of ${m.name}: ${known.join(", ")}`);
+      throw new ScenarioError(
+        `--sabotage: unknown switch "${sw}"${near ? ` (did you mean "${near}"?)` : ""}; switches of ${m.name}: ${known.join(", ")}`,
+      );
     }
     for (const s of services) (env[s] ??= []).push(sw);
   }
@@ -125,7 +157,15 @@ export async function verifyDetection(
   const cells: DetectionCell[] = [];
   const results = await runScenarios(scenarios, target, o);
   for (const r of results)
-    cells.push({ scenario: r.name, switch: "none", expected: "hold", status: r.status, deviated: r.deviated, reason: r.failures[0]?.check, ok: r.status === "completed" });
+    cells.push({
+      scenario: r.name,
+      switch: "none",
+      expected: "hold",
+      status: r.status,
+      deviated: r.deviated,
+      reason: r.failures[0]?.check,
+      ok: r.status === "completed",
+    });
   const caught = switches.filter((sw) => scenarios.some((s) => sw in s.catches));
   let current: string | undefined;
   try {
@@ -137,7 +177,12 @@ export async function verifyDetection(
       for (const s of scenarios.filter((x) => sw in x.catches)) {
         if (o.signal?.aborted) break;
         await restoreStack(target);
-        const r = await runScenario(s, target, { seed: o.seed, sabotage: [sw], signal: o.signal, onEvent: o.onEvent });
+        const r = await runScenario(s, target, {
+          seed: o.seed,
+          sabotage: [sw],
+          signal: o.signal,
+          onEvent: o.onEvent,
+        });
         results.push(r);
         const want = s.catches[sw]!;
         const forTheReason = r.failures.some((f) => f.check === want);
@@ -147,7 +192,11 @@ export async function verifyDetection(
           expected: "deviate",
           status: r.status,
           deviated: r.deviated,
-          reason: r.deviated ? (forTheReason ? want : `deviated on ${r.failures.map((f) => f.check).join(", ")}, not on "${want}"`) : undefined,
+          reason: r.deviated
+            ? forTheReason
+              ? want
+              : `deviated on ${r.failures.map((f) => f.check).join(", ")}, not on "${want}"`
+            : undefined,
           ok: r.status === "failed" && forTheReason,
         });
       }

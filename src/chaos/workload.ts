@@ -50,7 +50,9 @@ export class WorkloadDriver {
         const r = await Promise.race([
           this.w.op(this.ctx, i, signal),
           new Promise<never>((_, reject) =>
-            signal.addEventListener("abort", () => reject(new Error("abandoned: no answer in time")), { once: true }),
+            signal.addEventListener("abort", () => reject(new Error("abandoned: no answer in time")), {
+              once: true,
+            }),
           ),
         ]);
         op = {

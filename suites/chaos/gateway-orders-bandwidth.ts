@@ -15,7 +15,12 @@ export default defineScenario({
     {
       kind: "fault",
       name: "thin-pipe",
-      fault: { type: "toxic", edge: "gateway->orders", stream: "both", toxic: { type: "bandwidth", attributes: { rate: 2 } } },
+      fault: {
+        type: "toxic",
+        edge: "gateway->orders",
+        stream: "both",
+        toxic: { type: "bandwidth", attributes: { rate: 2 } },
+      },
       forS: 8,
     },
   ],

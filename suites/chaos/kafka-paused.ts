@@ -12,7 +12,12 @@ export default defineScenario({
   workload: placeOrders({ rate: 4 }),
   method: [
     { kind: "wait", seconds: 2 },
-    { kind: "fault", name: "kafka-paused", fault: { type: "container", target: "kafka", action: "pause" }, forS: 10 },
+    {
+      kind: "fault",
+      name: "kafka-paused",
+      fault: { type: "container", target: "kafka", action: "pause" },
+      forS: 10,
+    },
   ],
   invariants: shopInvariants(60),
   timeoutS: 180,

@@ -15,10 +15,19 @@ export default defineScenario({
     {
       kind: "fault",
       name: "notifications-stalled",
-      fault: { type: "toxic", edge: "notifications->kafka", stream: "upstream", toxic: { type: "timeout", attributes: { timeout: 0 } } },
+      fault: {
+        type: "toxic",
+        edge: "notifications->kafka",
+        stream: "upstream",
+        toxic: { type: "timeout", attributes: { timeout: 0 } },
+      },
     },
     { kind: "wait", seconds: 4 },
-    { kind: "fault", name: "notifications-killed", fault: { type: "container", target: "notifications", action: "kill" } },
+    {
+      kind: "fault",
+      name: "notifications-killed",
+      fault: { type: "container", target: "notifications", action: "kill" },
+    },
     { kind: "heal", fault: "notifications-stalled" },
     { kind: "heal", fault: "notifications-killed" },
     { kind: "wait", seconds: 3 },

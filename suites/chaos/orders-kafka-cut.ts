@@ -18,7 +18,13 @@ export default defineScenario({
     {
       kind: "expect",
       name: "orders keep being accepted while Kafka is cut",
-      probe: { kind: "workload", name: "accepted share of the last 4 s", figure: "okRate", windowS: 4, tolerance: atLeast(0.9) },
+      probe: {
+        kind: "workload",
+        name: "accepted share of the last 4 s",
+        figure: "okRate",
+        windowS: 4,
+        tolerance: atLeast(0.9),
+      },
     },
   ],
   invariants: shopInvariants(60),

@@ -12,7 +12,12 @@ export default defineScenario({
   workload: placeOrders({ rate: 5 }),
   method: [
     { kind: "wait", seconds: 3 },
-    { kind: "fault", name: "orders-killed", fault: { type: "container", target: "orders", action: "kill" }, forS: 4 },
+    {
+      kind: "fault",
+      name: "orders-killed",
+      fault: { type: "container", target: "orders", action: "kill" },
+      forS: 4,
+    },
   ],
   invariants: shopInvariants(60),
   timeoutS: 180,

@@ -15,7 +15,11 @@ export default defineScenario({
     {
       kind: "fault",
       name: "orders-db-slow",
-      fault: { type: "toxic", edge: "orders->postgres", toxic: { type: "latency", attributes: { latency: 150, jitter: 50 } } },
+      fault: {
+        type: "toxic",
+        edge: "orders->postgres",
+        toxic: { type: "latency", attributes: { latency: 150, jitter: 50 } },
+      },
       forS: 10,
     },
   ],

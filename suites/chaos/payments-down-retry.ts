@@ -2,7 +2,12 @@ import { defineScenario } from "../../src/chaos/model.ts";
 import { where } from "../../src/chaos/tolerance.ts";
 import { placeOrders, seedStock, shopInvariants, shopSteadyState } from "./support/shop.ts";
 
-const calls = { kind: "metric", service: "orders", metric: "shop_dependency_calls_total", labels: { dependency: "payments" } } as const;
+const calls = {
+  kind: "metric",
+  service: "orders",
+  metric: "shop_dependency_calls_total",
+  labels: { dependency: "payments" },
+} as const;
 const MAX_CALLS_PER_S = 100;
 
 export default defineScenario({
@@ -15,8 +20,16 @@ export default defineScenario({
   workload: placeOrders({ rate: 4 }),
   method: [
     { kind: "wait", seconds: 2 },
-    { kind: "probe", id: "calls-before", probe: { ...calls, name: "payment calls so far", tolerance: where("any", () => true) } },
-    { kind: "fault", name: "payments-stopped", fault: { type: "container", target: "payments", action: "stop" } },
+    {
+      kind: "probe",
+      id: "calls-before",
+      probe: { ...calls, name: "payment calls so far", tolerance: where("any", () => true) },
+    },
+    {
+      kind: "fault",
+      name: "payments-stopped",
+      fault: { type: "container", target: "payments", action: "stop" },
+    },
     { kind: "wait", seconds: 10 },
     {
       kind: "expect",
@@ -24,7 +37,10 @@ export default defineScenario({
       probe: {
         ...calls,
         name: "payment calls since the outage began",
-        tolerance: where(`at most ${MAX_CALLS_PER_S} calls/s over the outage`, (v, out) => (Number(v) - Number(out["calls-before"] ?? 0)) / 12 <= MAX_CALLS_PER_S),
+        tolerance: where(
+          `at most ${MAX_CALLS_PER_S} calls/s over the outage`,
+          (v, out) => (Number(v) - Number(out["calls-before"] ?? 0)) / 12 <= MAX_CALLS_PER_S,
+        ),
       },
     },
     { kind: "heal", fault: "payments-stopped" },

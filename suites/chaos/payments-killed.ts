@@ -13,17 +13,34 @@ export default defineScenario({
   workload: placeOrders({ rate: 4 }),
   method: [
     { kind: "wait", seconds: 2 },
-    { kind: "fault", name: "payments-killed", fault: { type: "container", target: "payments", action: "kill" }, forS: 10 },
+    {
+      kind: "fault",
+      name: "payments-killed",
+      fault: { type: "container", target: "payments", action: "kill" },
+      forS: 10,
+    },
     {
       kind: "expect",
       name: "orders stays ready while payments is down",
-      probe: { kind: "http", name: "orders /readyz", service: "orders", path: "/readyz", tolerance: at("$.status", eq(200)) },
+      probe: {
+        kind: "http",
+        name: "orders /readyz",
+        service: "orders",
+        path: "/readyz",
+        tolerance: at("$.status", eq(200)),
+      },
       holdS: 6,
     },
     {
       kind: "expect",
       name: "the gateway stays ready while payments is down",
-      probe: { kind: "http", name: "gateway /readyz", service: "gateway", path: "/readyz", tolerance: at("$.status", eq(200)) },
+      probe: {
+        kind: "http",
+        name: "gateway /readyz",
+        service: "gateway",
+        path: "/readyz",
+        tolerance: at("$.status", eq(200)),
+      },
       holdS: 1,
     },
   ],

@@ -2,7 +2,12 @@ import { defineScenario } from "../../src/chaos/model.ts";
 import { eq } from "../../src/chaos/tolerance.ts";
 import { placeOrders, seedStock, shopInvariants, shopSteadyState } from "./support/shop.ts";
 
-const breaker = { kind: "metric", service: "orders", metric: "shop_circuit_breaker_state", labels: { name: "payments" } } as const;
+const breaker = {
+  kind: "metric",
+  service: "orders",
+  metric: "shop_circuit_breaker_state",
+  labels: { name: "payments" },
+} as const;
 
 export default defineScenario({
   title: "Payments slower than orders' deadline: the breaker opens, callers fail fast, it closes after heal",
@@ -18,9 +23,18 @@ export default defineScenario({
     {
       kind: "fault",
       name: "payments-slow",
-      fault: { type: "toxic", edge: "orders->payments", toxic: { type: "latency", attributes: { latency: 3000, jitter: 0 } } },
+      fault: {
+        type: "toxic",
+        edge: "orders->payments",
+        toxic: { type: "latency", attributes: { latency: 3000, jitter: 0 } },
+      },
     },
-    { kind: "expect", name: "the breaker to payments opens", probe: { ...breaker, name: "breaker state", tolerance: eq(2) }, withinS: 20 },
+    {
+      kind: "expect",
+      name: "the breaker to payments opens",
+      probe: { ...breaker, name: "breaker state", tolerance: eq(2) },
+      withinS: 20,
+    },
     {
       kind: "action",
       name: "orders fail fast while the breaker is open",
@@ -43,7 +57,12 @@ export default defineScenario({
       },
     },
     { kind: "heal", fault: "payments-slow" },
-    { kind: "expect", name: "the breaker closes after heal", probe: { ...breaker, name: "breaker state", tolerance: eq(0) }, withinS: 30 },
+    {
+      kind: "expect",
+      name: "the breaker closes after heal",
+      probe: { ...breaker, name: "breaker state", tolerance: eq(0) },
+      withinS: 30,
+    },
   ],
   invariants: shopInvariants(),
   timeoutS: 180,

@@ -2,7 +2,13 @@ import { defineScenario } from "../../src/chaos/model.ts";
 import { placeOrders, seedStock, shopInvariants, shopSteadyState } from "./support/shop.ts";
 
 /** The edges the nemesis picks from; `--seed` decides which (and reproduces it). */
-const AMONG = ["orders->payments", "orders->inventory", "orders->kafka", "notifications->kafka", "gateway->orders"];
+const AMONG = [
+  "orders->payments",
+  "orders->inventory",
+  "orders->kafka",
+  "notifications->kafka",
+  "gateway->orders",
+];
 
 export default defineScenario({
   title: "A random partition (the nemesis, seeded): one internal edge cut, then another",

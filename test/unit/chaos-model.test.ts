@@ -3,7 +3,18 @@ import { checkScenario, distance, nearest } from "../../src/chaos/catalog.ts";
 import { checkSet, combine, figure, percentiles, perSecond, type Op } from "../../src/chaos/history.ts";
 import type { Scenario } from "../../src/chaos/model.ts";
 import { seededRandom } from "../../src/chaos/probe-context.ts";
-import { at, atLeast, atMost, between, describeTolerance, eq, matches, oneOf, where, withinTolerance } from "../../src/chaos/tolerance.ts";
+import {
+  at,
+  atLeast,
+  atMost,
+  between,
+  describeTolerance,
+  eq,
+  matches,
+  oneOf,
+  where,
+  withinTolerance,
+} from "../../src/chaos/tolerance.ts";
 import { sabotageEnv } from "../../src/chaos/session.ts";
 import { parseManifest } from "../../src/env/manifest.ts";
 
@@ -33,7 +44,14 @@ describe("tolerances", () => {
     const t = where("grew by at most 10", (v, out) => Number(v) - Number(out.before) <= 10);
     expect(withinTolerance(t, 15, { before: 10 })).toBe(true);
     expect(withinTolerance(t, 25, { before: 10 })).toBe(false);
-    expect(withinTolerance(where("throws", () => { throw new Error("x"); }), 1)).toBe(false);
+    expect(
+      withinTolerance(
+        where("throws", () => {
+          throw new Error("x");
+        }),
+        1,
+      ),
+    ).toBe(false);
   });
   it("describes itself in words", () => {
     expect(describeTolerance(eq(200))).toBe("= 200");
@@ -130,7 +148,11 @@ describe("scenario checks against the target", () => {
           { kind: "fault", name: "f", fault: { type: "cut", edge: "api->postgre" } },
           { kind: "fault", name: "g", fault: { type: "container", target: "apx", action: "kill" } },
           { kind: "heal", fault: "nope" },
-          { kind: "expect", name: "api ready", probe: { kind: "http", name: "p", service: "ap", path: "/readyz", tolerance: eq(200) } },
+          {
+            kind: "expect",
+            name: "api ready",
+            probe: { kind: "http", name: "p", service: "ap", path: "/readyz", tolerance: eq(200) },
+          },
         ],
       }),
       manifest,
@@ -138,7 +160,9 @@ describe("scenario checks against the target", () => {
     expect(problems).toContain(
       'suites/chaos/s.ts: method[0].fault.edge: unknown edge "api->postgre" (did you mean "api->postgres"?); known: api->postgres',
     );
-    expect(problems.join("\n")).toMatch(/catches: unknown sabotage switch "lying-readines" \(did you mean "lying-readiness"\?\)/);
+    expect(problems.join("\n")).toMatch(
+      /catches: unknown sabotage switch "lying-readines" \(did you mean "lying-readiness"\?\)/,
+    );
     expect(problems.join("\n")).toMatch(/method\[1\]\.fault\.target: unknown container "apx"/);
     expect(problems.join("\n")).toMatch(/method\[2\]\.fault: no earlier fault step is named "nope"/);
     expect(problems.join("\n")).toMatch(/method\[3\]\.probe\.service: unknown service "ap"/);
@@ -154,7 +178,11 @@ describe("scenario checks against the target", () => {
           catches: { "lying-readiness": "api not ready" },
           method: [
             { kind: "fault", name: "f", fault: { type: "cut", edge: "api->postgres" } },
-            { kind: "expect", name: "api not ready", probe: { kind: "http", name: "p", service: "api", path: "/readyz", tolerance: eq(503) } },
+            {
+              kind: "expect",
+              name: "api not ready",
+              probe: { kind: "http", name: "p", service: "api", path: "/readyz", tolerance: eq(503) },
+            },
             { kind: "heal", fault: "f" },
           ],
         }),

@@ -9,7 +9,15 @@ const v1 = {
   startedAt: "2026-11-29T10:00:00.000Z",
   endedAt: "2026-11-29T10:01:00.000Z",
   status: "completed",
-  phases: [{ name: "manifest", status: "passed", startedAt: "2026-11-29T10:00:00.000Z", durationMs: 3, detail: "ok" }],
+  phases: [
+    {
+      name: "manifest",
+      status: "passed",
+      startedAt: "2026-11-29T10:00:00.000Z",
+      durationMs: 3,
+      detail: "ok",
+    },
+  ],
 };
 
 describe("journal versions", () => {

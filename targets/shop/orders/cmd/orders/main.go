@@ -171,7 +171,7 @@ func run() error {
 	}
 	resources = append(resources, publisher.Close)
 
-	calls, err := adapters.NewCallsCounter(reg)
+	calls, err := adapters.NewCallsCounter(reg, "payments", "inventory")
 	if err != nil {
 		return abort(err)
 	}

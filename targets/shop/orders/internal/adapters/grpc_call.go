@@ -35,14 +35,21 @@ type CallPolicy struct {
 	Dependency string
 }
 
-// NewCallsCounter returns shop_dependency_calls_total{dependency, result}, registered on reg.
-func NewCallsCounter(reg prometheus.Registerer) (*prometheus.CounterVec, error) {
+// NewCallsCounter returns shop_dependency_calls_total{dependency, result}, registered on reg,
+// with every series of the dependencies exported from the start (at 0), so a dashboard or a
+// probe finds them before the first call.
+func NewCallsCounter(reg prometheus.Registerer, dependencies ...string) (*prometheus.CounterVec, error) {
 	c := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "shop_dependency_calls_total",
 		Help: "Attempts to call a dependency, by dependency and result (ok, error, rejected by the open breaker).",
 	}, []string{"dependency", "result"})
 	if err := reg.Register(c); err != nil {
 		return nil, fmt.Errorf("register shop_dependency_calls_total: %w", err)
+	}
+	for _, d := range dependencies {
+		for _, r := range []string{"ok", "error", "rejected"} {
+			c.WithLabelValues(d, r)
+		}
 	}
 	return c, nil
 }
