@@ -341,17 +341,21 @@ export async function runScenario(
     // Faults still in force at the end of the method are healed now (a method step, not a rollback).
     for (const name of [...active.keys()].reverse()) await heal(name, false);
     const healedAt = Date.now();
+    // The steady state is judged again with the traffic still flowing (a breaker only closes
+    // on a call that succeeds); the workload stops once it holds, after its tail.
+    const a = await awaitSteadyState(s.steadyState, ctx, s.recoverWithinS ?? 30, signal);
+    after = a.state;
+    for (const f of faults)
+      f.recoveryMs = a.metAt ? Math.max(0, a.metAt - Math.max(healedAt, Date.parse(f.end ?? f.start))) : null;
+    for (const p of after.probes.filter((x) => !x.ok)) {
+      failures.push({ check: p.name, evidence: `steady state after heal: ${probeEvidence(p)}` });
+      emit({ type: "step", name: s.name, text: `steady state after heal: ${probeEvidence(p)}`, ok: false });
+    }
     if (workload) {
       await sleep((s.workload!.tailS ?? 2) * 1000, signal);
       await workload.stop();
       workloadEnd = Date.now();
     }
-    const a = await awaitSteadyState(s.steadyState, ctx, s.recoverWithinS ?? 30, signal);
-    after = a.state;
-    for (const f of faults)
-      f.recoveryMs = a.metAt ? Math.max(0, a.metAt - Math.max(healedAt, Date.parse(f.end ?? f.start))) : null;
-    for (const p of after.probes.filter((x) => !x.ok))
-      failures.push({ check: p.name, evidence: `steady state after heal: ${probeEvidence(p)}` });
 
     const history: History = workload ?? { ops: [], dropped: [] };
     const ictx: InvariantContext = Object.assign(Object.create(ctx) as StackProbeContext, {
