@@ -5,7 +5,11 @@
  */
 import path from "node:path";
 import { loadManifest } from "../env/manifest.ts";
+import { AttachedStack } from "../env/attached-stack.ts";
 import { Environment, type StackEvent, type StartedStack } from "../env/stack.ts";
+import { readStackState, writeStackState } from "../env/stack-state.ts";
+import { ScenarioError } from "./catalog.ts";
+import type { ChaosTarget } from "./target.ts";
 import { writeJournal, type DetectionMatrix, type Journal, type ScenarioResult } from "../report/journal.ts";
 import { writeRunPage } from "../report/html-report.ts";
 import { reportsDir } from "../paths.ts";
@@ -28,8 +32,8 @@ export interface ChaosJobOptions extends Selection {
   sabotage?: string[];
   detection?: boolean;
   keepUp?: boolean;
-  /** A stack already up (tests; `--attach`). It is neither started nor stopped here. */
-  stack?: StartedStack;
+  /** Run on the stack `faultline up` started for this target (neither started nor stopped here). */
+  attach?: boolean;
   signal?: AbortSignal;
   onEvent?: (e: RunEvent) => void;
   onStack?: (e: StackEvent) => void;
@@ -49,20 +53,41 @@ export async function runChaosJob(o: ChaosJobOptions): Promise<ChaosJobResult> {
   const startedAt = new Date().toISOString();
   const manifest = await loadManifest(o.target, o.root);
   // Bad input fails here, before anything starts (ScenarioError, ManifestError: exit 2).
-  const scenarios = await selectScenarios(o.root, manifest, o.detection ? { all: true } : o);
+  const scenarios = await selectScenarios(
+    o.root,
+    manifest,
+    o.detection && !o.names?.length && !o.tag ? { all: true } : o,
+  );
   const env = sabotageEnv(manifest, o.sabotage ?? []);
   const dir = path.join(reportsDir(), o.runId);
-  let stack = o.stack;
+  let stack: StartedStack | undefined;
+  let target: ChaosTarget | undefined;
+  let timings = undefined as StartedStack["timings"] | undefined;
   let results: ScenarioResult[] = [];
   let detection: DetectionMatrix | undefined;
   let reason: string | undefined;
   let harnessBroke = false;
   try {
-    if (!stack) {
-      stack = await new Environment(manifest, { env, onEvent: o.onStack }).start();
+    if (o.attach) {
+      if ((o.sabotage ?? []).length || o.detection)
+        throw new ScenarioError(
+          "--attach cannot restart services with sabotage switches: run verify-detection and --sabotage without --attach",
+        );
+      const state = await readStackState(manifest.name);
+      if (!state)
+        throw new ScenarioError(
+          `--attach: no stack of target "${manifest.name}" is up; start one with: faultline up --target ${manifest.name}`,
+        );
+      target = await new AttachedStack(manifest, state).load();
+      timings = state.timings;
+      log(`attached to the stack of ${manifest.name} (run ${state.runId})`);
+    } else {
+      stack = await new Environment(manifest, { env, detached: o.keepUp, onEvent: o.onStack }).start();
+      target = stack;
+      timings = stack.timings;
       log(`stack ${manifest.name} ready in ${(stack.timings.totalMs / 1000).toFixed(1)} s`);
     }
-    await checkAgainstStack(scenarios, stack);
+    await checkAgainstStack(scenarios, target);
     const session = {
       seed: o.seed,
       repeat: o.repeat,
@@ -71,24 +96,29 @@ export async function runChaosJob(o: ChaosJobOptions): Promise<ChaosJobResult> {
       onEvent: o.onEvent,
     };
     if (o.detection) {
-      const d = await verifyDetection(scenarios, stack, {
+      const d = await verifyDetection(scenarios, target, {
         ...session,
         onSwitch: (sw) => log(`· sabotage switch ${sw} on`),
       });
       results = d.results;
       detection = d.matrix;
     } else {
-      results = await runScenarios(scenarios, stack, session);
+      results = await runScenarios(scenarios, target, session);
     }
   } catch (err) {
     if ((err as Error).name === "ScenarioError" && !results.length) {
-      if (!o.stack && !o.keepUp) await stack?.stop().catch(() => undefined);
+      await stack?.stop().catch(() => undefined);
       throw err;
     }
     harnessBroke = true;
     reason = `harness error: ${(err as Error).message}`;
   } finally {
-    if (!o.stack && !o.keepUp) await stack?.stop().catch(() => undefined);
+    if (stack && o.keepUp) {
+      const state = await writeStackState(stack).catch(() => undefined);
+      if (state)
+        log(`stack kept up (run ${state.runId}): faultline ps / faultline down --target ${manifest.name}`);
+      else await stack.stop().catch(() => undefined);
+    } else await stack?.stop().catch(() => undefined);
   }
   const interrupted = o.signal?.aborted || results.some((r) => r.status === "interrupted");
   const detectionWrong = detection?.cells.some((c) => !c.ok) ?? false;
@@ -111,7 +141,7 @@ export async function runChaosJob(o: ChaosJobOptions): Promise<ChaosJobResult> {
     status,
     reason: reason ?? (interrupted ? "interrupted by the operator" : undefined),
     phases: [],
-    stack: stack?.timings,
+    stack: timings,
     chaos: { scenarios: results, detection },
   };
   await writeJournal(dir, journal);

@@ -140,8 +140,15 @@ export interface Workload {
   maxInFlight?: number;
   /** Each operation is abandoned (recorded unknown) after this long. */
   timeoutMs?: number;
-  /** Operation `i` (0-based): what it invoked and what came back. Must not throw. */
-  op: (ctx: ProbeContext, i: number, signal: AbortSignal) => Promise<OpOutcome & { name?: string }>;
+  /**
+   * Operation `i` (0-based) of the workload run `run` (unique per run: use it in idempotency
+   * keys, or a repeated scenario meets its earlier orders): what it invoked and what came back.
+   * Must not throw.
+   */
+  op: (
+    ctx: ProbeContext,
+    op: { i: number; run: string; signal: AbortSignal },
+  ) => Promise<OpOutcome & { name?: string }>;
   /** Keep running this many seconds after the method ends (default 2). */
   tailS?: number;
 }

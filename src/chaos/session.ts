@@ -171,8 +171,10 @@ export async function verifyDetection(
   try {
     for (const sw of caught) {
       if (o.signal?.aborted) break;
-      o.onSwitch?.(sw);
       await setSabotage(target, sw, current);
+      o.onSwitch?.(
+        `${sw}: ${(target.manifest.sabotage?.switches[sw] ?? []).map((svc) => `${svc} restarted with ${target.environmentOf(svc)[target.manifest.sabotage!.env] ?? "(none)"}`).join(", ")}`,
+      );
       current = sw;
       for (const s of scenarios.filter((x) => sw in x.catches)) {
         if (o.signal?.aborted) break;

@@ -3,6 +3,7 @@
  * every operation into the history. Bounded: at most `maxInFlight` operations at once (beyond it
  * an arrival is dropped and counted), each abandoned as unknown after `timeoutMs`.
  */
+import { randomUUID } from "node:crypto";
 import type { Op } from "./history.ts";
 import type { Workload } from "./model.ts";
 import type { ProbeContext } from "./probe-context.ts";
@@ -15,6 +16,8 @@ export class WorkloadDriver {
   private stopped = false;
   private readonly abort = new AbortController();
   startedAt = 0;
+  /** Unique per workload run. */
+  readonly run = randomUUID().slice(0, 8);
 
   constructor(
     private readonly w: Workload,
@@ -48,20 +51,26 @@ export class WorkloadDriver {
       let op: Op;
       try {
         const r = await Promise.race([
-          this.w.op(this.ctx, i, signal),
+          this.w.op(this.ctx, { i, run: this.run, signal }),
           new Promise<never>((_, reject) =>
             signal.addEventListener("abort", () => reject(new Error("abandoned: no answer in time")), {
               once: true,
             }),
           ),
         ]);
+        // An answer that came only with the abandonment is no answer: its outcome is unknown.
+        const late = signal.aborted;
         op = {
           index: i,
           name: r.name ?? "op",
           invokedAt,
           completedAt: Date.now(),
-          type: r.type,
-          error: r.type === "ok" ? undefined : r.error,
+          type: late ? "unknown" : r.type,
+          error: late
+            ? `abandoned: no answer in ${this.w.timeoutMs ?? 10_000} ms`
+            : r.type === "ok"
+              ? undefined
+              : r.error,
           value: r.value ?? {},
         };
       } catch (err) {

@@ -36,6 +36,7 @@ interface RunOpts {
   repeat: string;
   sabotage?: string[];
   keepUp?: boolean;
+  attach?: boolean;
   json?: boolean;
 }
 
@@ -48,7 +49,7 @@ async function job(names: string[], opts: RunOpts, detection: boolean): Promise<
   if (!Number.isInteger(repeat) || repeat < 1)
     throw new ScenarioError(`--repeat: "${opts.repeat}" is not a positive integer`);
   // Ctrl-C: roll the faults back and write the journal first; containers go when the job ends.
-  installCleanupHandlers(runId(), undefined, false);
+  const disarm = installCleanupHandlers(runId(), undefined, false);
   const ctrl = new AbortController();
   const onSignal = (sig: NodeJS.Signals) => {
     if (ctrl.signal.aborted) process.exit(sig === "SIGINT" ? 130 : 143);
@@ -70,11 +71,13 @@ async function job(names: string[], opts: RunOpts, detection: boolean): Promise<
     sabotage: opts.sabotage ?? [],
     detection,
     keepUp: opts.keepUp,
+    attach: opts.attach,
     signal: ctrl.signal,
     onEvent: opts.json ? undefined : progress,
     onStack: opts.json ? undefined : stackProgress,
     log: opts.json ? undefined : err,
   });
+  if (opts.keepUp) disarm(); // the stack outlives the command: faultline down removes it
   const scen = r.journal.chaos!.scenarios;
   if (opts.json) {
     out(
@@ -188,6 +191,7 @@ export function registerChaosCommands(program: Command): void {
       .option("-t, --target <name|file>", "target name under targets/ or a faultline.yaml", "shop")
       .option("--seed <n>", "seed for every random choice (which edge, when); printed when not given")
       .option("--keep-up", "leave the stack running at the end (remove it with: faultline down)")
+      .option("--attach", "run on the stack `faultline up` started instead of starting one")
       .option(
         "--json",
         "print {runId, reportDir, scenarios: [{name, status, deviated, durationMs, failures}]}",
@@ -215,14 +219,15 @@ export function registerChaosCommands(program: Command): void {
 
   common(
     chaos
-      .command("verify-detection")
+      .command("verify-detection [names...]")
       .description(
-        "every scenario on the correct target (must hold) and with each switch it catches (must deviate, for its reason)",
+        "every scenario (or those named) on the correct target (must hold) and with each switch it catches (must deviate, for its reason)",
       )
+      .option("--tag <tag>", "only scenarios with this tag")
       .option("--repeat <n>", "runs of each scenario on the correct target", "1"),
-  ).action(async (opts: RunOpts) => {
+  ).action(async (names: string[], opts: RunOpts) => {
     try {
-      await job([], opts, true);
+      await job(names, opts, true);
     } catch (e) {
       if (!badInput(e)) throw e;
       err(`faultline: ${(e as Error).message}`);

@@ -580,6 +580,8 @@ export class StartedStack implements AsyncDisposable {
           .catch(() => false);
       }
       if (r.kind === "toxiproxy") urls.api = this.toxiproxyUrl;
+      if (r.kind === "postgres" && info.State.Running)
+        urls.postgres = `${r.container.getHost()}:${r.container.getMappedPort(5432)}`;
       out.push({
         name: r.name,
         kind: r.kind,

@@ -2,9 +2,9 @@ import { defineScenario } from "../../src/chaos/model.ts";
 import { placeOrders, seedStock, shopInvariants, shopSteadyState, EVENTS_ONCE } from "./support/shop.ts";
 
 export default defineScenario({
-  title: "Notifications loses Kafka mid-batch and is killed: redelivered events are handled once",
+  title: "Notifications killed mid-batch: redelivered events are handled once",
   description:
-    "notifications->kafka stops passing data (a timeout toxic) while events flow, so offsets of handled events cannot be committed; then notifications is killed and restarted. Its consumer group resumes from the last committed offset and gets those events again: each must still be handled exactly once.",
+    "notifications' database gets slow (100 ms per round trip) while events flow, so each poll brings a batch that takes seconds to store; then notifications is killed (SIGKILL) mid-batch and restarted. Its group resumes from the last committed offset and gets the events it had stored but not committed again: each must still be handled exactly once.",
   tags: ["kafka", "at-least-once", "dedupe", "notifications"],
   catches: { "duplicate-delivery": EVENTS_ONCE },
   setup: seedStock,
@@ -13,22 +13,24 @@ export default defineScenario({
   method: [
     { kind: "wait", seconds: 3 },
     {
+      // Each event now takes several slow round trips to store: a backlog builds up and
+      // every poll brings a batch that takes seconds to handle.
       kind: "fault",
-      name: "notifications-stalled",
+      name: "notifications-db-slow",
       fault: {
         type: "toxic",
-        edge: "notifications->kafka",
-        stream: "upstream",
-        toxic: { type: "timeout", attributes: { timeout: 0 } },
+        edge: "notifications->postgres",
+        toxic: { type: "latency", attributes: { latency: 100, jitter: 0 } },
       },
     },
-    { kind: "wait", seconds: 4 },
+    { kind: "wait", seconds: 5 },
+    // Killed mid-batch: events stored but whose offsets were not committed come again.
     {
       kind: "fault",
       name: "notifications-killed",
       fault: { type: "container", target: "notifications", action: "kill" },
     },
-    { kind: "heal", fault: "notifications-stalled" },
+    { kind: "heal", fault: "notifications-db-slow" },
     { kind: "heal", fault: "notifications-killed" },
     { kind: "wait", seconds: 3 },
   ],

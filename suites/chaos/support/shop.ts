@@ -3,7 +3,6 @@
  * its own idempotency key), the data it prepares, its steady state, and its invariants (DESIGN.md,
  * "The shop's invariants"), judged on the workload's history and the services' own databases.
  */
-import { randomUUID } from "node:crypto";
 import type {
   Invariant,
   InvariantContext,
@@ -39,7 +38,6 @@ export function placeOrders(
     rate: 5,
   },
 ): Workload {
-  const run = randomUUID().slice(0, 8);
   const quantity = opts.quantity ?? 1;
   return {
     description: `POST /v1/orders through the gateway at ${opts.rate}/s, ${quantity} × ${SKU} each, a unique idempotency key per order`,
@@ -47,7 +45,7 @@ export function placeOrders(
     timeoutMs: opts.timeoutMs ?? 12_000,
     tailS: opts.tailS,
     maxInFlight: opts.maxInFlight,
-    op: async (ctx, i, signal) => {
+    op: async (ctx, { i, run, signal }) => {
       const key = `chaos-${run}-${i}`;
       try {
         const res = await fetch(`${ctx.target.url("gateway")}/v1/orders`, {
@@ -102,7 +100,7 @@ export function readProducts(rate: number): Workload {
     maxInFlight: 256,
     timeoutMs: 5000,
     tailS: 0,
-    op: async (ctx, _i, signal) => {
+    op: async (ctx, { signal }) => {
       try {
         const res = await fetch(`${ctx.target.url("gateway")}/v1/products`, { signal });
         await res.arrayBuffer();
@@ -165,9 +163,7 @@ interface OrderRow extends Record<string, unknown> {
 const creates = (ctx: InvariantContext): Op[] => ctx.history.ops.filter((o) => o.name === "create_order");
 
 /** The orders the history created: acknowledged ones, and unknown ones the database shows exist. */
-async function ordersOf(
-  ctx: InvariantContext,
-): Promise<{
+async function ordersOf(ctx: InvariantContext): Promise<{
   rows: OrderRow[];
   lost: string[];
   unexpected: string[];

@@ -1,0 +1,186 @@
+/**
+ * A stack started earlier by `faultline up`, attached to by a later command (`--attach`): the
+ * same operations as a StartedStack (URLs, edges, container faults), read from Docker and the
+ * state file each time, so host ports that change on a restart are followed. It is neither
+ * started nor stopped here.
+ */
+import { Toxiproxy } from "toxiproxy-node-client";
+import { docker } from "./docker-client.ts";
+import { EdgeHandle, type EdgeState } from "./edge.ts";
+import type { Manifest } from "./manifest.ts";
+import type { StackStateFile } from "./stack-state.ts";
+import { HOST_KAFKA_EDGE, type ContainerFault } from "./stack.ts";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class AttachedStack {
+  private readonly client: Toxiproxy;
+
+  constructor(
+    readonly manifest: Manifest,
+    readonly state: StackStateFile,
+  ) {
+    this.client = new Toxiproxy(state.toxiproxyUrl);
+  }
+
+  get runId(): string {
+    return this.state.runId;
+  }
+
+  private container(name: string) {
+    const c = this.state.containers.find((x) => x.name === name);
+    if (!c)
+      throw new Error(
+        `No container "${name}" in the attached stack of "${this.manifest.name}"; known: ${this.containerNames().join(", ")}`,
+      );
+    return { ...c, handle: docker().getContainer(c.id) };
+  }
+
+  containerNames(): string[] {
+    return this.state.containers.filter((c) => c.kind !== "toxiproxy").map((c) => c.name);
+  }
+
+  private async hostPort(name: string, port: number): Promise<string> {
+    const info = await this.container(name).handle.inspect();
+    const b = info.NetworkSettings.Ports?.[`${port}/tcp`]?.[0];
+    if (!b) throw new Error(`${name}: port ${port} is not published (is the container running?)`);
+    return `127.0.0.1:${b.HostPort}`;
+  }
+
+  /** Synchronous URL as the state file recorded it (valid until a container restarts). */
+  url(service: string, port: "http" | "grpc" = "http"): string {
+    const c = this.container(service);
+    const u = c.urls[port];
+    if (!u) throw new Error(`Service "${service}" has no ${port} port`);
+    return u;
+  }
+
+  postgresUrl(service: string): string {
+    const env = this.environmentOf(service);
+    const edge = this.manifest.edges.find((e) => e.from === service && e.toKind === "postgres");
+    if (!edge) throw new Error(`Service "${service}" has no postgres dependency`);
+    const dsn = new URL(env[edge.dependency.env]!);
+    const pg = this.state.containers.find((c) => c.name === edge.to);
+    if (!pg?.urls.postgres) throw new Error(`The attached stack's state has no host address for ${edge.to}`);
+    dsn.host = pg.urls.postgres;
+    return dsn.toString();
+  }
+
+  kafkaBrokers(): string[] {
+    if (!this.state.kafkaBrokers) throw new Error(`Target "${this.manifest.name}" has no kafka`);
+    return this.state.kafkaBrokers;
+  }
+
+  edgeNames(): string[] {
+    return this.state.edges;
+  }
+
+  edge(name: string): EdgeHandle {
+    const spec =
+      this.manifest.edges.find((e) => e.name === name) ??
+      (name === HOST_KAFKA_EDGE
+        ? { name, from: "host", to: "kafka", toKind: "kafka" as const, dependency: { env: "KAFKA_BROKERS" } }
+        : undefined);
+    if (!spec)
+      throw new Error(
+        `No edge "${name}" in target "${this.manifest.name}"; edges: ${this.edgeNames().join(", ")}`,
+      );
+    return new EdgeHandle(spec, this.client);
+  }
+
+  edgeStates(): Promise<EdgeState[]> {
+    return Promise.all(this.edgeNames().map((n) => this.edge(n).state()));
+  }
+
+  async reset(): Promise<void> {
+    await this.client.reset();
+  }
+
+  async containerState(name: string): Promise<string> {
+    const info = await this.container(name).handle.inspect();
+    return info.State.Paused ? "paused" : info.State.Status;
+  }
+
+  environmentOf(service: string): Record<string, string> {
+    // Filled by attach(): Docker's inspect is async, the interface is not.
+    const env = this.envs.get(service);
+    if (!env) throw new Error(`No service "${service}" in the attached stack`);
+    return { ...env };
+  }
+
+  private envs = new Map<string, Record<string, string>>();
+
+  /** Reads what must be known synchronously (environments); call once after construction. */
+  async load(): Promise<this> {
+    for (const c of this.state.containers) {
+      const info = await docker().getContainer(c.id).inspect();
+      this.envs.set(
+        c.name,
+        Object.fromEntries(
+          (info.Config.Env ?? []).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]),
+        ),
+      );
+    }
+    return this;
+  }
+
+  async fault(name: string, fault: ContainerFault): Promise<void> {
+    const c = this.container(name);
+    switch (fault) {
+      case "kill":
+        await c.handle.kill({ signal: "SIGKILL" });
+        await c.handle.wait();
+        return;
+      case "stop":
+        await c.handle.stop({ t: 10 });
+        return;
+      case "pause":
+        await c.handle.pause();
+        return;
+      case "unpause":
+        await c.handle.unpause();
+        return;
+      case "restart": {
+        const info = await c.handle.inspect();
+        if (info.State.Paused) await c.handle.unpause();
+        await c.handle.restart({ t: 10 });
+        await this.awaitReady(name);
+        return;
+      }
+    }
+  }
+
+  /** After a restart the host ports may have changed: follow them, then wait for readiness. */
+  private async awaitReady(name: string): Promise<void> {
+    const c = this.state.containers.find((x) => x.name === name)!;
+    const spec = this.manifest.services[name];
+    const deadline = Date.now() + 90_000;
+    for (;;) {
+      try {
+        if (spec) {
+          c.urls.http = `http://${await this.hostPort(name, spec.ports.http)}`;
+          if (spec.ports.grpc) c.urls.grpc = await this.hostPort(name, spec.ports.grpc);
+          const r = await fetch(`${c.urls.http}${spec.readiness}`, { signal: AbortSignal.timeout(1000) });
+          if (r.status === 200) return;
+        } else {
+          const kind = this.manifest.infrastructure[name]?.kind;
+          if (kind === "postgres") c.urls.postgres = await this.hostPort(name, 5432);
+          if ((await this.containerState(name)) === "running") {
+            await sleep(kind === "kafka" ? 5000 : 1500); // no HTTP probe: give it its start time
+            return;
+          }
+        }
+      } catch {
+        // not up yet
+      }
+      if (Date.now() > deadline) throw new Error(`${name} not ready 90 s after its restart`);
+      await sleep(200);
+    }
+  }
+
+  async replaceService(service: string): Promise<void> {
+    throw new Error(
+      `Cannot restart "${service}" with a sabotage switch on a stack attached with --attach; run without --attach (verify-detection and --sabotage start their own stack)`,
+    );
+  }
+}
