@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 
+	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/protobuf/types/known/structpb"
@@ -210,6 +212,11 @@ func buildPart(md protoreflect.MessageDescriptor, config, metadata any, partName
 			return nil, fmt.Errorf("%sMetadata grpc-status: %w", what, err)
 		}
 	}
+	if code, ok := mdValues["grpc-status"]; ok && len(built.Bytes) == 0 {
+		if c, _ := ParseCode(code); c != codes.OK {
+			built.Bytes = nonEmptyDefault(md)
+		}
+	}
 	meta := map[string]any{"contentType": contentType}
 	for k, v := range mdValues {
 		meta[k] = v
@@ -303,5 +310,27 @@ func (m Mismatch) proto() *pluginpb.ContentMismatch {
 		Mismatch:     m.Message,
 		Path:         m.Path,
 		MismatchType: m.Part,
+	}
+}
+
+// nonEmptyDefault is the shortest non-empty encoding of an all-default md: its first field
+// written explicitly with its default value (or an unknown field 1 when md has no fields).
+// An error response's message is never sent nor compared (the status is), but pact-js 16.5
+// refuses a synchronous message whose response contents are empty ("Retrieved an empty
+// response"), so error responses carry this instead of zero bytes.
+func nonEmptyDefault(md protoreflect.MessageDescriptor) []byte {
+	if md.Fields().Len() == 0 {
+		return protowire.AppendVarint(protowire.AppendTag(nil, 1, protowire.VarintType), 0)
+	}
+	fd := md.Fields().Get(0)
+	switch t := expectedWire(fd); t {
+	case protowire.BytesType:
+		return protowire.AppendBytes(protowire.AppendTag(nil, fd.Number(), t), nil)
+	case protowire.Fixed32Type:
+		return protowire.AppendFixed32(protowire.AppendTag(nil, fd.Number(), t), 0)
+	case protowire.Fixed64Type:
+		return protowire.AppendFixed64(protowire.AppendTag(nil, fd.Number(), t), 0)
+	default:
+		return protowire.AppendVarint(protowire.AppendTag(nil, fd.Number(), protowire.VarintType), 0)
 	}
 }
