@@ -10,16 +10,15 @@ import fs from "node:fs";
 import path from "node:path";
 import { PactV4 } from "@pact-foundation/pact";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { useProtobufPlugin } from "../../src/contracts/protobuf-plugin.ts";
 import { Timings } from "../../src/contracts/timings.ts";
 import { projectRoot } from "../../src/paths.ts";
-import { GrpcStatusError, protoFile, ShopGrpcClient } from "./support/shop-grpc.ts";
+import { grpcInteraction, rejectionOf } from "./support/grpc-consumer.ts";
+import { GrpcStatusError, protoFile } from "./support/shop-grpc.ts";
 
 const PACT_DIR = path.join(projectRoot(), "pacts");
 const PACT_FILE = path.join(PACT_DIR, "gateway-orders.json");
 const PROTO = protoFile("orders");
 const SERVICE = "shop.orders.v1.OrdersService";
-const { version } = useProtobufPlugin();
 export const CONFIRMED_ORDER_ID = "5e0c2f4a-8d1b-4c3e-9a7f-000000000001";
 const MISSING_ORDER_ID = "00000000-0000-4000-8000-000000000404";
 const UUID = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$";
@@ -42,113 +41,83 @@ describe("gateway -> orders (gRPC consumer contract)", () => {
   afterAll(() => timings.report());
 
   it("creates an order and reads it back confirmed or pending", async () => {
-    await pact
-      .addSynchronousInteraction("a request to create an order for 2 of SKU-1")
-      .given("product SKU-1 has 5 in stock")
-      .usingPlugin({ plugin: "protobuf", version })
-      .withPluginContents(
-        JSON.stringify({
-          "pact:proto": PROTO,
-          "pact:proto-service": "OrdersService/CreateOrder",
-          "pact:content-type": "application/protobuf",
-          request: {
-            idempotency_key: "notEmpty('9b2d7c4e-1f3a-4e8b-a6c5-0d2e4f6a8b10')",
-            customer_id: "c-1",
-            currency: "EUR",
-            lines: [{ sku: "SKU-1", quantity: 2 }],
-          },
-          response: {
-            order: orderOf(
-              `matching(regex, '${UUID}', '${CONFIRMED_ORDER_ID}')`,
-              "matching(regex, '^ORDER_STATUS_(PENDING|CONFIRMED)$', 'ORDER_STATUS_CONFIRMED')",
-            ),
-          },
-        }),
-        "application/grpc",
-      )
-      .startTransport("grpc", "127.0.0.1")
-      .executeTest((tc) =>
-        timings.time("consumer interaction", async () => {
-          const orders = new ShopGrpcClient(PROTO, SERVICE, `127.0.0.1:${tc.port}`);
-          try {
-            const res = await orders.call<{ order: Record<string, unknown> }>("CreateOrder", {
-              idempotency_key: "9b2d7c4e-1f3a-4e8b-a6c5-0d2e4f6a8b10",
-              customer_id: "c-1",
-              currency: "EUR",
-              lines: [{ sku: "SKU-1", quantity: 2 }],
-            });
-            expect(res.order.id).toBe(CONFIRMED_ORDER_ID);
-            expect(res.order.status).toBe("ORDER_STATUS_CONFIRMED");
-            expect(res.order.total_cents).toBe(5000);
-          } finally {
-            orders.close();
-          }
-        }),
-      );
+    await grpcInteraction(
+      pact,
+      timings,
+      SERVICE,
+      {
+        description: "a request to create an order for 2 of SKU-1",
+        states: ["product SKU-1 has 5 in stock"],
+        proto: PROTO,
+        method: "OrdersService/CreateOrder",
+        request: {
+          idempotency_key: "notEmpty('9b2d7c4e-1f3a-4e8b-a6c5-0d2e4f6a8b10')",
+          customer_id: "c-1",
+          currency: "EUR",
+          lines: [{ sku: "SKU-1", quantity: 2 }],
+        },
+        response: {
+          order: orderOf(
+            `matching(regex, '${UUID}', '${CONFIRMED_ORDER_ID}')`,
+            "matching(regex, '^ORDER_STATUS_(PENDING|CONFIRMED)$', 'ORDER_STATUS_CONFIRMED')",
+          ),
+        },
+      },
+      async (orders) => {
+        const res = await orders.call<{ order: Record<string, unknown> }>("CreateOrder", {
+          idempotency_key: "9b2d7c4e-1f3a-4e8b-a6c5-0d2e4f6a8b10",
+          customer_id: "c-1",
+          currency: "EUR",
+          lines: [{ sku: "SKU-1", quantity: 2 }],
+        });
+        expect(res.order.id).toBe(CONFIRMED_ORDER_ID);
+        expect(res.order.status).toBe("ORDER_STATUS_CONFIRMED");
+        expect(res.order.total_cents).toBe(5000);
+      },
+    );
   });
 
   it("reads a confirmed order by its id", async () => {
-    await pact
-      .addSynchronousInteraction("a request for a confirmed order")
-      .given(`order ${CONFIRMED_ORDER_ID} for 2 of SKU-1 by customer c-1 is confirmed`)
-      .usingPlugin({ plugin: "protobuf", version })
-      .withPluginContents(
-        JSON.stringify({
-          "pact:proto": PROTO,
-          "pact:proto-service": "OrdersService/GetOrder",
-          "pact:content-type": "application/protobuf",
-          request: { id: CONFIRMED_ORDER_ID },
-          response: { order: orderOf(CONFIRMED_ORDER_ID, "ORDER_STATUS_CONFIRMED") },
-        }),
-        "application/grpc",
-      )
-      .startTransport("grpc", "127.0.0.1")
-      .executeTest((tc) =>
-        timings.time("consumer interaction", async () => {
-          const orders = new ShopGrpcClient(PROTO, SERVICE, `127.0.0.1:${tc.port}`);
-          try {
-            const res = await orders.call<{ order: Record<string, unknown> }>("GetOrder", {
-              id: CONFIRMED_ORDER_ID,
-            });
-            expect(res.order.status).toBe("ORDER_STATUS_CONFIRMED");
-            expect(res.order.lines).toEqual([{ sku: "SKU-1", quantity: 2, unit_price_cents: 2500 }]);
-          } finally {
-            orders.close();
-          }
-        }),
-      );
+    await grpcInteraction(
+      pact,
+      timings,
+      SERVICE,
+      {
+        description: "a request for a confirmed order",
+        states: [`order ${CONFIRMED_ORDER_ID} for 2 of SKU-1 by customer c-1 is confirmed`],
+        proto: PROTO,
+        method: "OrdersService/GetOrder",
+        request: { id: CONFIRMED_ORDER_ID },
+        response: { order: orderOf(CONFIRMED_ORDER_ID, "ORDER_STATUS_CONFIRMED") },
+      },
+      async (orders) => {
+        const res = await orders.call<{ order: Record<string, unknown> }>("GetOrder", {
+          id: CONFIRMED_ORDER_ID,
+        });
+        expect(res.order.status).toBe("ORDER_STATUS_CONFIRMED");
+        expect(res.order.lines).toEqual([{ sku: "SKU-1", quantity: 2, unit_price_cents: 2500 }]);
+      },
+    );
   });
 
   it("gets NOT_FOUND for an order that does not exist", async () => {
-    await pact
-      .addSynchronousInteraction("a request for an order that does not exist")
-      .given(`order ${MISSING_ORDER_ID} does not exist`)
-      .usingPlugin({ plugin: "protobuf", version })
-      .withPluginContents(
-        JSON.stringify({
-          "pact:proto": PROTO,
-          "pact:proto-service": "OrdersService/GetOrder",
-          "pact:content-type": "application/protobuf",
-          request: { id: MISSING_ORDER_ID },
-          responseMetadata: { "grpc-status": "NOT_FOUND", "grpc-message": "matching(type, 'order not found')" },
-        }),
-        "application/grpc",
-      )
-      .startTransport("grpc", "127.0.0.1")
-      .executeTest((tc) =>
-        timings.time("consumer interaction", async () => {
-          const orders = new ShopGrpcClient(PROTO, SERVICE, `127.0.0.1:${tc.port}`);
-          try {
-            const err = await orders.call("GetOrder", { id: MISSING_ORDER_ID }).then(
-              () => undefined,
-              (e: unknown) => e,
-            );
-            expect(err).toBeInstanceOf(GrpcStatusError);
-            expect((err as GrpcStatusError).code).toBe(5); // NOT_FOUND: the gateway answers 404
-          } finally {
-            orders.close();
-          }
-        }),
-      );
+    await grpcInteraction(
+      pact,
+      timings,
+      SERVICE,
+      {
+        description: "a request for an order that does not exist",
+        states: [`order ${MISSING_ORDER_ID} does not exist`],
+        proto: PROTO,
+        method: "OrdersService/GetOrder",
+        request: { id: MISSING_ORDER_ID },
+        responseMetadata: { "grpc-status": "NOT_FOUND", "grpc-message": "matching(type, 'order not found')" },
+      },
+      async (orders) => {
+        const err = await rejectionOf(orders.call("GetOrder", { id: MISSING_ORDER_ID }));
+        expect(err).toBeInstanceOf(GrpcStatusError);
+        expect((err as GrpcStatusError).code).toBe(5); // NOT_FOUND: the gateway answers 404
+      },
+    );
   });
 });
