@@ -60,6 +60,17 @@ export function useProtobufPlugin(root = projectRoot()): InstalledPlugin {
   return { dir, version, executable };
 }
 
+/** useProtobufPlugin() when the plugin is installed; false (and PACT_PLUGIN_DIR untouched) when not. */
+export function useProtobufPluginIfInstalled(root = projectRoot()): boolean {
+  try {
+    useProtobufPlugin(root);
+    return true;
+  } catch (err) {
+    if (err instanceof ConfigurationError) return false;
+    throw err;
+  }
+}
+
 /** Whether a pact file's interactions need a plugin (metadata.plugins is not empty). */
 export function pactUsesPlugins(file: string): boolean {
   try {

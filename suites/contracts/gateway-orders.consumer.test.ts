@@ -13,15 +13,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Timings } from "../../src/contracts/timings.ts";
 import { projectRoot } from "../../src/paths.ts";
 import { grpcInteraction, rejectionOf } from "./support/grpc-consumer.ts";
+import { CONFIRMED_ORDER_ID, MISSING_ORDER_ID, UUID_REGEX } from "./support/grpc-fixtures.ts";
 import { GrpcStatusError, protoFile } from "./support/shop-grpc.ts";
 
 const PACT_DIR = path.join(projectRoot(), "pacts");
 const PACT_FILE = path.join(PACT_DIR, "gateway-orders.json");
 const PROTO = protoFile("orders");
 const SERVICE = "shop.orders.v1.OrdersService";
-export const CONFIRMED_ORDER_ID = "5e0c2f4a-8d1b-4c3e-9a7f-000000000001";
-const MISSING_ORDER_ID = "00000000-0000-4000-8000-000000000404";
-const UUID = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$";
 
 const pact = new PactV4({ consumer: "gateway", provider: "orders", dir: PACT_DIR, logLevel: "warn" });
 const timings = new Timings("gateway-orders.consumer");
@@ -58,7 +56,7 @@ describe("gateway -> orders (gRPC consumer contract)", () => {
         },
         response: {
           order: orderOf(
-            `matching(regex, '${UUID}', '${CONFIRMED_ORDER_ID}')`,
+            `matching(regex, '${UUID_REGEX}', '${CONFIRMED_ORDER_ID}')`,
             "matching(regex, '^ORDER_STATUS_(PENDING|CONFIRMED)$', 'ORDER_STATUS_CONFIRMED')",
           ),
         },

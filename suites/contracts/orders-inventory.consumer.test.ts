@@ -11,13 +11,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Timings } from "../../src/contracts/timings.ts";
 import { projectRoot } from "../../src/paths.ts";
 import { grpcInteraction, rejectionOf } from "./support/grpc-consumer.ts";
+import { RESERVATION_ID } from "./support/grpc-fixtures.ts";
 import { GrpcStatusError, protoFile } from "./support/shop-grpc.ts";
 
 const PACT_DIR = path.join(projectRoot(), "pacts");
 const PACT_FILE = path.join(PACT_DIR, "orders-inventory.json");
 const PROTO = protoFile("inventory");
 const SERVICE = "shop.inventory.v1.InventoryService";
-export const RESERVATION_ID = "9f8e7d6c-5b4a-4392-8170-000000000004";
 
 const pact = new PactV4({ consumer: "orders", provider: "inventory", dir: PACT_DIR, logLevel: "warn" });
 const timings = new Timings("orders-inventory.consumer");

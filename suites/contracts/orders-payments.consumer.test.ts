@@ -11,15 +11,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Timings } from "../../src/contracts/timings.ts";
 import { projectRoot } from "../../src/paths.ts";
 import { grpcInteraction, rejectionOf } from "./support/grpc-consumer.ts";
+import { CAPTURED_PAYMENT_ID, CHARGED_ORDER_ID, UUID_REGEX } from "./support/grpc-fixtures.ts";
 import { GrpcStatusError, protoFile } from "./support/shop-grpc.ts";
 
 const PACT_DIR = path.join(projectRoot(), "pacts");
 const PACT_FILE = path.join(PACT_DIR, "orders-payments.json");
 const PROTO = protoFile("payments");
 const SERVICE = "shop.payments.v1.PaymentsService";
-export const ORDER_ID = "7c9e6679-7425-40de-944b-000000000002";
-export const CAPTURED_PAYMENT_ID = "3a0b8f1e-5c2d-4e6f-8a9b-000000000003";
-const UUID = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$";
 
 const pact = new PactV4({ consumer: "orders", provider: "payments", dir: PACT_DIR, logLevel: "warn" });
 const timings = new Timings("orders-payments.consumer");
@@ -35,12 +33,12 @@ describe("orders -> payments (gRPC consumer contract)", () => {
       SERVICE,
       {
         description: "a request to charge 5000 EUR for an order",
-        states: [`no payment was taken for order ${ORDER_ID}`],
+        states: [`no payment was taken for order ${CHARGED_ORDER_ID}`],
         proto: PROTO,
         method: "PaymentsService/Charge",
         request: {
-          idempotency_key: `matching(regex, '^order-.+-charge$', 'order-${ORDER_ID}-charge')`,
-          order_id: `matching(regex, '${UUID}', '${ORDER_ID}')`,
+          idempotency_key: `matching(regex, '^order-.+-charge$', 'order-${CHARGED_ORDER_ID}-charge')`,
+          order_id: `matching(regex, '${UUID_REGEX}', '${CHARGED_ORDER_ID}')`,
           amount_cents: "matching(integer, 5000)",
           currency: "EUR",
         },
@@ -48,8 +46,8 @@ describe("orders -> payments (gRPC consumer contract)", () => {
       },
       async (payments) => {
         const res = await payments.call<{ payment: { id: string } }>("Charge", {
-          idempotency_key: `order-${ORDER_ID}-charge`,
-          order_id: ORDER_ID,
+          idempotency_key: `order-${CHARGED_ORDER_ID}-charge`,
+          order_id: CHARGED_ORDER_ID,
           amount_cents: 5000,
           currency: "EUR",
         });
@@ -65,12 +63,12 @@ describe("orders -> payments (gRPC consumer contract)", () => {
       SERVICE,
       {
         description: "a request to charge more than the decline limit",
-        states: [`no payment was taken for order ${ORDER_ID}`],
+        states: [`no payment was taken for order ${CHARGED_ORDER_ID}`],
         proto: PROTO,
         method: "PaymentsService/Charge",
         request: {
-          idempotency_key: `matching(regex, '^order-.+-charge$', 'order-${ORDER_ID}-charge')`,
-          order_id: ORDER_ID,
+          idempotency_key: `matching(regex, '^order-.+-charge$', 'order-${CHARGED_ORDER_ID}-charge')`,
+          order_id: CHARGED_ORDER_ID,
           amount_cents: 120000,
           currency: "EUR",
         },
@@ -79,8 +77,8 @@ describe("orders -> payments (gRPC consumer contract)", () => {
       async (payments) => {
         const err = await rejectionOf(
           payments.call("Charge", {
-            idempotency_key: `order-${ORDER_ID}-charge`,
-            order_id: ORDER_ID,
+            idempotency_key: `order-${CHARGED_ORDER_ID}-charge`,
+            order_id: CHARGED_ORDER_ID,
             amount_cents: 120000,
             currency: "EUR",
           }),
@@ -98,18 +96,18 @@ describe("orders -> payments (gRPC consumer contract)", () => {
       SERVICE,
       {
         description: "a request to refund a captured payment",
-        states: [`payment ${CAPTURED_PAYMENT_ID} of 5000 EUR for order ${ORDER_ID} was captured`],
+        states: [`payment ${CAPTURED_PAYMENT_ID} of 5000 EUR for order ${CHARGED_ORDER_ID} was captured`],
         proto: PROTO,
         method: "PaymentsService/Refund",
         request: {
-          idempotency_key: `matching(regex, '^order-.+-refund$', 'order-${ORDER_ID}-refund')`,
+          idempotency_key: `matching(regex, '^order-.+-refund$', 'order-${CHARGED_ORDER_ID}-refund')`,
           payment_id: CAPTURED_PAYMENT_ID,
         },
         response: { payment: { id: CAPTURED_PAYMENT_ID, status: "PAYMENT_STATUS_REFUNDED" } },
       },
       async (payments) => {
         const res = await payments.call<{ payment: { status: string } }>("Refund", {
-          idempotency_key: `order-${ORDER_ID}-refund`,
+          idempotency_key: `order-${CHARGED_ORDER_ID}-refund`,
           payment_id: CAPTURED_PAYMENT_ID,
         });
         expect(res.payment.status).toBe("PAYMENT_STATUS_REFUNDED");

@@ -52,15 +52,18 @@ export class ShopGrpcClient {
     });
     const pkg = grpc.loadPackageDefinition(def);
     const ctor = service.split(".").reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], pkg) as
-      | grpc.ServiceClientConstructor
-      | undefined;
+      grpc.ServiceClientConstructor | undefined;
     if (!ctor) throw new Error(`No service ${service} in ${file}`);
     this.client = new ctor(address, grpc.credentials.createInsecure()) as unknown as grpc.Client &
       Record<string, Unary>;
   }
 
   /** Calls `method` with `req`; resolves with the response, rejects with GrpcStatusError. */
-  call<T = Record<string, unknown>>(method: string, req: unknown, metadata: Record<string, string> = {}): Promise<T> {
+  call<T = Record<string, unknown>>(
+    method: string,
+    req: unknown,
+    metadata: Record<string, string> = {},
+  ): Promise<T> {
     const md = new grpc.Metadata();
     for (const [k, v] of Object.entries(metadata)) md.set(k, v);
     const fn = this.client[method];
