@@ -63,7 +63,7 @@ func IsExpression(s string) bool {
 //	notEmpty(<example>)
 //	atLeast(<n>), eachValue(matching(...))  (comma-separated, for repeated fields)
 //
-// Strings are single-quoted ('it''s' is not supported; use \' to escape).
+// Strings are single-quoted ('it”s' is not supported; use \' to escape).
 func ParseExpression(expr string) (Definition, error) {
 	p := &exprParser{s: expr}
 	var def Definition

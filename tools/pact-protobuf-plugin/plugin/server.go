@@ -36,9 +36,12 @@ type Server struct {
 	compiler Compiler
 	log      *slog.Logger
 
-	mu      sync.Mutex
-	mocks   map[string]*MockServer
-	closing bool
+	mu    sync.Mutex
+	mocks map[string]*MockServer
+
+	schemaOnce sync.Once
+	schemas    *ProviderSchemas
+	schemaErr  error
 }
 
 // NewServer returns a plugin server that compiles .proto files with compiler.

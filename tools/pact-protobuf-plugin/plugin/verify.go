@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"time"
@@ -94,6 +96,16 @@ func (s *Server) VerifyInteraction(ctx context.Context, req *pluginpb.VerifyInte
 		body = i.Request.Contents
 	}
 	result := Verify(ctx, addr, i, body, outgoing)
+	if schemas, err := s.providerSchemas(); err != nil {
+		result.Errors = append(result.Errors, err.Error())
+	} else if schemas != nil {
+		mm := schemas.Check(i)
+		result.Mismatches = append(result.Mismatches, mm...)
+		result.Output = append(result.Output, fmt.Sprintf("    checked against the provider's protos (%s): %d schema mismatch(es)", ProviderProtosEnv, len(mm)))
+		for _, m := range mm {
+			result.Output = append(result.Output, "      "+m.Message)
+		}
+	}
 	return &pluginpb.VerifyInteractionResponse{Response: &pluginpb.VerifyInteractionResponse_Result{Result: result.proto()}}, nil
 }
 
@@ -213,4 +225,17 @@ func Verify(ctx context.Context, addr string, i *Interaction, body []byte, outgo
 		out.Output = append(out.Output, "      "+m.Message)
 	}
 	return out
+}
+
+// providerSchemas loads the provider's protos named by PACT_PROTOBUF_PROVIDER_PROTOS once;
+// nil when the variable is not set.
+func (s *Server) providerSchemas() (*ProviderSchemas, error) {
+	s.schemaOnce.Do(func() {
+		v := os.Getenv(ProviderProtosEnv)
+		if v == "" {
+			return
+		}
+		s.schemas, s.schemaErr = LoadProviderSchemas(s.compiler, filepath.SplitList(v))
+	})
+	return s.schemas, s.schemaErr
 }
