@@ -20,6 +20,8 @@ export interface ProviderSetup extends AsyncDisposable {
   messageProviders?: MessageProviders;
   /** gRPC (plugin) transports of the provider, on this host's loopback. */
   transports?: ProviderTransport[];
+  /** The provider's own .proto files or folders, for the protobuf plugin's schema check. */
+  providerProtos?: string[];
   /** Runs before each interaction's states are set up. */
   beforeEach?: () => Promise<unknown>;
 }
@@ -39,6 +41,8 @@ export interface ProviderSetUpOptions {
   providerEnv?: Record<string, string>;
   /** Another image of the provider under test (e.g. built from a modified proto). */
   image?: string;
+  /** The .proto folder that image was built from (default: the target's own protos). */
+  protos?: string;
 }
 
 export function defineProviderHarness(h: ProviderHarness): ProviderHarness {

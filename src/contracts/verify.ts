@@ -5,6 +5,7 @@
  * is a failure, never a silent pass (pact-js #469).
  */
 import fs from "node:fs";
+import path from "node:path";
 import { Verifier, type MessageProviders, type VerifierOptions } from "@pact-foundation/pact";
 import { verifierAuth, type BrokerConfig } from "./broker-config.ts";
 import { pactFiles } from "./broker-commands.ts";
@@ -65,6 +66,11 @@ export interface VerifyOptions {
   providerBaseUrl?: string;
   /** Plugin transports (gRPC through faultline's protobuf plugin). */
   transports?: ProviderTransport[];
+  /**
+   * The provider's own .proto files or folders: the protobuf plugin then also checks that every
+   * field a gRPC interaction uses keeps its name, number and type there (PACT_PROTOBUF_PROVIDER_PROTOS).
+   */
+  providerProtos?: string[];
   stateHandlers?: StateHandlers;
   /** Message providers: description -> function producing the message (and its metadata). */
   messageProviders?: MessageProviders;
@@ -192,6 +198,10 @@ export async function verifyProvider(o: VerifyOptions): Promise<VerificationRepo
       // unreachable: checked above
     }
   }
+
+  // The plugin process inherits this: set (or cleared) for every verification.
+  if (o.providerProtos?.length) process.env.PACT_PROTOBUF_PROVIDER_PROTOS = o.providerProtos.join(path.delimiter);
+  else delete process.env.PACT_PROTOBUF_PROVIDER_PROTOS;
 
   const t0 = performance.now();
   let raw: unknown;

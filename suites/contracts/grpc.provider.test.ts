@@ -79,6 +79,7 @@ describe("orders, payments and inventory honour their gRPC consumers' pacts (rea
           provider: c.harness.provider,
           source: { kind: "files", pacts: [c.pact] },
           transports: setup.transports!,
+          providerProtos: setup.providerProtos!,
           stateHandlers: setup.stateHandlers!,
         });
         timings.add(`provider verification (${c.harness.provider}, 3 interactions)`, report.durationMs);

@@ -3,9 +3,14 @@
  * harness is given a providerEnv (a sabotage switch) or an image (the service built from a
  * modified proto), a second instance of it on the stack's network.
  */
+import path from "node:path";
 import type { ProviderSetUpOptions } from "../../../src/contracts/provider-harness.ts";
 import { startServiceVariant } from "../../../src/contracts/service-variant.ts";
 import type { StartedStack } from "../../../src/env/stack.ts";
+import { projectRoot } from "../../../src/paths.ts";
+
+/** The shop's own protos: the providers' schemas the protobuf plugin checks pacts against. */
+export const SHOP_PROTOS = path.join(projectRoot(), "targets", "shop", "proto", "shop");
 
 export interface GrpcUnderTest {
   /** The gRPC port on this host's loopback. */

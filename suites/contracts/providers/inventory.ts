@@ -6,7 +6,7 @@
  */
 import { defineProviderHarness, type ProviderSetup } from "../../../src/contracts/provider-harness.ts";
 import { RESERVATION_ID } from "../support/grpc-fixtures.ts";
-import { grpcUnderTest } from "./grpc-provider.ts";
+import { grpcUnderTest, SHOP_PROTOS } from "./grpc-provider.ts";
 import { ReservationData } from "./shop-data.ts";
 
 export default defineProviderHarness({
@@ -26,6 +26,7 @@ export default defineProviderHarness({
     };
     return {
       transports: [{ protocol: "grpc", port: underTest.port }],
+      providerProtos: [opts.protos ?? SHOP_PROTOS],
       stateHandlers: {
         "product SKU-1 has 5 in stock": stock("SKU-1", 5),
         "product SKU-2 has 1 in stock": stock("SKU-2", 1),

@@ -12,7 +12,7 @@ import type { MessageFromProviderWithMetadata, MessageProviders } from "@pact-fo
 import { KafkaEventLog, type KafkaRecord } from "../../../src/contracts/kafka-events.ts";
 import { defineProviderHarness, type ProviderSetup } from "../../../src/contracts/provider-harness.ts";
 import { CONFIRMED_ORDER_ID, MISSING_ORDER_ID } from "../support/grpc-fixtures.ts";
-import { grpcUnderTest } from "./grpc-provider.ts";
+import { grpcUnderTest, SHOP_PROTOS } from "./grpc-provider.ts";
 import { InventoryData, OrdersData, placeOrder } from "./shop-data.ts";
 
 const TOPIC = "shop.orders.events";
@@ -69,6 +69,7 @@ export default defineProviderHarness({
     return {
       messageProviders,
       transports: [{ protocol: "grpc", port: grpc.port }],
+      providerProtos: [opts.protos ?? SHOP_PROTOS],
       beforeEach: async () => {
         current = undefined;
       },

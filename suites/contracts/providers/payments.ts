@@ -7,7 +7,7 @@
  */
 import { defineProviderHarness, type ProviderSetup } from "../../../src/contracts/provider-harness.ts";
 import { CAPTURED_PAYMENT_ID, CHARGED_ORDER_ID } from "../support/grpc-fixtures.ts";
-import { grpcUnderTest } from "./grpc-provider.ts";
+import { grpcUnderTest, SHOP_PROTOS } from "./grpc-provider.ts";
 import { PaymentsData } from "./shop-data.ts";
 
 export default defineProviderHarness({
@@ -22,6 +22,7 @@ export default defineProviderHarness({
     };
     return {
       transports: [{ protocol: "grpc", port: underTest.port }],
+      providerProtos: [opts.protos ?? SHOP_PROTOS],
       stateHandlers: {
         [`no payment was taken for order ${CHARGED_ORDER_ID}`]: async () => {
           await payments.reset();
