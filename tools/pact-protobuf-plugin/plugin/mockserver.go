@@ -160,6 +160,10 @@ func (m *MockServer) Results() (bool, []*pluginpb.MockServerResult) {
 			ok = false
 			res.Error = strings.Join(r.errors, "; ")
 		}
+		if res.Error != "" {
+			// Pact's consumer side reports mismatches, not errors: the error goes there too.
+			res.Mismatches = append(res.Mismatches, Mismatch{Path: route, Part: "request", Message: res.Error}.proto())
+		}
 		for _, mm := range r.mismatches {
 			ok = false
 			res.Mismatches = append(res.Mismatches, mm.proto())
