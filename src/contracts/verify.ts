@@ -200,7 +200,8 @@ export async function verifyProvider(o: VerifyOptions): Promise<VerificationRepo
   }
 
   // The plugin process inherits this: set (or cleared) for every verification.
-  if (o.providerProtos?.length) process.env.PACT_PROTOBUF_PROVIDER_PROTOS = o.providerProtos.join(path.delimiter);
+  if (o.providerProtos?.length)
+    process.env.PACT_PROTOBUF_PROVIDER_PROTOS = o.providerProtos.join(path.delimiter);
   else delete process.env.PACT_PROTOBUF_PROVIDER_PROTOS;
 
   const t0 = performance.now();

@@ -46,7 +46,8 @@ export async function buildFromModifiedProto(
     for (const e of edits) {
       const f = path.join(shop, e.file);
       const text = fs.readFileSync(f, "utf8");
-      if (!text.includes(e.from)) throw new Error(`Edit of ${e.file} did not apply: "${e.from}" is not in it`);
+      if (!text.includes(e.from))
+        throw new Error(`Edit of ${e.file} did not apply: "${e.from}" is not in it`);
       fs.writeFileSync(f, text.replace(e.from, e.to));
     }
     // The pinned protoc plugins the protobuf plugin's own generation installed (same versions).
