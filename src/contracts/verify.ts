@@ -111,6 +111,9 @@ interface VerifierJson {
   interactionResults?: { description?: string; result?: string; pending?: boolean }[];
 }
 
+/** The PACT_PROTOBUF_PROVIDER_PROTOS value the last verification set (undefined: none). */
+let providerProtosWeSet: string | undefined;
+
 /** Verifies `provider`; resolves with a report when it passes, throws VerificationError when it does not. */
 export async function verifyProvider(o: VerifyOptions): Promise<VerificationReport> {
   if (!o.provider) throw new ConfigurationError("A provider name is required");
@@ -199,10 +202,15 @@ export async function verifyProvider(o: VerifyOptions): Promise<VerificationRepo
     }
   }
 
-  // The plugin process inherits this: set (or cleared) for every verification.
-  if (o.providerProtos?.length)
-    process.env.PACT_PROTOBUF_PROVIDER_PROTOS = o.providerProtos.join(path.delimiter);
-  else delete process.env.PACT_PROTOBUF_PROVIDER_PROTOS;
+  // The plugin process inherits this: set for this verification; a value an earlier
+  // verification set is cleared, one the user set is kept.
+  if (o.providerProtos?.length) {
+    providerProtosWeSet = o.providerProtos.join(path.delimiter);
+    process.env.PACT_PROTOBUF_PROVIDER_PROTOS = providerProtosWeSet;
+  } else if (providerProtosWeSet && process.env.PACT_PROTOBUF_PROVIDER_PROTOS === providerProtosWeSet) {
+    delete process.env.PACT_PROTOBUF_PROVIDER_PROTOS;
+    providerProtosWeSet = undefined;
+  }
 
   const t0 = performance.now();
   let raw: unknown;
