@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { signalCleanup } from "../env/cleanup.ts";
 import { registerBenchCommand } from "./bench.ts";
 import { registerBrokerCommand } from "./broker.ts";
+import { registerChaosCommands } from "./chaos.ts";
 import { registerContractsCommands } from "./contracts.ts";
 import { registerDoctorCommand } from "./doctor.ts";
 import { registerImagesCommand } from "./images.ts";
@@ -25,6 +26,7 @@ registerRunCommand(program);
 registerBenchCommand(program);
 registerBrokerCommand(program);
 registerContractsCommands(program);
+registerChaosCommands(program);
 
 try {
   await program.parseAsync(process.argv);

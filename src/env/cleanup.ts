@@ -137,6 +137,8 @@ export function signalCleanup(): Promise<never> | undefined {
 export function installCleanupHandlers(
   runId: string,
   log: (msg: string) => void = (m) => process.stderr.write(`${m}\n`),
+  /** false: the caller handles SIGINT/SIGTERM itself (to roll faults back first); exit cleanup stays armed. */
+  handleSignals = true,
 ): () => void {
   let armed = true;
   let cleaning: Promise<void> | undefined;
@@ -161,10 +163,12 @@ export function installCleanupHandlers(
     return cleaning;
   };
   const handlers: Array<[NodeJS.Signals, () => void]> = [];
-  for (const [signal, code] of [
-    ["SIGINT", 130],
-    ["SIGTERM", 143],
-  ] as const) {
+  for (const [signal, code] of handleSignals
+    ? ([
+        ["SIGINT", 130],
+        ["SIGTERM", 143],
+      ] as const)
+    : []) {
     const h = () => {
       // A second signal while cleaning exits at once; the next run's sweep finishes the job.
       process.once(signal, () => process.exit(code));

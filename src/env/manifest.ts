@@ -69,6 +69,17 @@ const manifestSchema = z
     services: z
       .record(nameSchema, serviceSchema)
       .refine((s) => Object.keys(s).length > 0, "must list at least one service"),
+    /**
+     * Switches that turn off one resilience mechanism each, so suites can prove they detect the
+     * bug that follows: the variable a service reads them from, and which services act on each.
+     */
+    sabotage: z
+      .object({
+        env: z.string().regex(ENV_NAME, "must be an environment variable name (A-Z, 0-9, _)"),
+        switches: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), z.array(nameSchema).min(1)),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -93,6 +104,7 @@ export interface Manifest {
   infrastructure: Record<string, InfraSpec>;
   services: Record<string, ServiceSpec>;
   edges: Edge[];
+  sabotage?: { env: string; switches: Record<string, string[]> };
   /** Services grouped so that each group depends only on earlier groups (start order). */
   levels: string[][];
 }
@@ -246,6 +258,13 @@ export function parseManifest(
       );
     }
   }
+  for (const [sw, services] of Object.entries(m.sabotage?.switches ?? {})) {
+    for (const s of services)
+      if (!m.services[s])
+        problems.push(
+          `${where(["sabotage", "switches", sw])}: "${s}" is not a service; services: ${serviceNames.join(", ")}`,
+        );
+  }
   if (infraNames.filter((n) => m.infrastructure[n]!.kind === "kafka").length > 1) {
     problems.push(`${where(["infrastructure"])}: at most one kafka is supported`);
   }
@@ -283,6 +302,7 @@ export function parseManifest(
     infrastructure: m.infrastructure,
     services: m.services,
     edges,
+    sabotage: m.sabotage,
     levels,
   };
 }

@@ -101,6 +101,7 @@ export class Environment {
 
     const extraLabels: Record<string, string> = this.opts.detached ? { [LABEL_DETACHED]: "true" } : {};
     const started: Running[] = [];
+    const serviceEnv = new Map<string, Record<string, string>>();
     let network: RunNetwork | undefined;
     let toxiproxy: StartedToxiproxyContainer | undefined;
     const timings: ContainerTiming[] = [];
@@ -260,41 +261,31 @@ export class Environment {
               }
             }
             Object.assign(env, this.opts.env?.[svc] ?? {});
-            const ports = [spec.ports.http, ...(spec.ports.grpc ? [spec.ports.grpc] : [])];
-            const container = await managedContainer(resolveImage(spec.image))
-              .withLabels(extraLabels)
-              .withNetworkMode(network!.name)
-              .withNetworkAliases(svc)
-              .withName(`${network!.name}-${svc}`)
-              .withEnvironment(env)
-              .withExposedPorts(...ports)
-              .withWaitStrategy(
-                // Testcontainers retries every readTimeout (1 s by default): poll every 200 ms
-                // instead, and fail at once if the service exits rather than at the timeout.
-                Wait.forHttp(spec.readiness, spec.ports.http, { abortOnContainerExit: true })
-                  .forStatusCode(200)
-                  .withReadTimeout(200),
-              )
-              .withStartupTimeout(spec.startupTimeout * 1000)
-              .start()
-              .catch(async (err: unknown) => {
-                throw new StackStartError(
-                  svc,
-                  `service ${svc} did not become ready on ${spec.readiness}: ${(err as Error).message}${await lastLogs(`${network!.name}-${svc}`)}`,
-                );
-              });
+            serviceEnv.set(svc, env);
+            const container = await startServiceContainer(m, svc, network!.name, env, extraLabels);
             started.push({ name: svc, kind: "service", container });
             await record(svc, container, Date.now());
           }),
         );
       }
       const readyAt = Date.now();
-      return new StartedStack(m, currentRunId(), network, toxiproxy, started, credentials, hostKafka, {
-        startedAt: new Date(t0).toISOString(),
-        readyAt: new Date(readyAt).toISOString(),
-        totalMs: readyAt - t0,
-        containers: timings,
-      });
+      return new StartedStack(
+        m,
+        currentRunId(),
+        network,
+        toxiproxy,
+        started,
+        credentials,
+        hostKafka,
+        {
+          startedAt: new Date(t0).toISOString(),
+          readyAt: new Date(readyAt).toISOString(),
+          totalMs: readyAt - t0,
+          containers: timings,
+        },
+        serviceEnv,
+        extraLabels,
+      );
     } catch (err) {
       // Leave nothing behind from a failed start.
       await Promise.allSettled(started.map((s) => s.container.stop({ remove: true, removeVolumes: true })));
@@ -303,6 +294,40 @@ export class Environment {
       throw err;
     }
   }
+}
+
+/** Starts one service of the manifest on the run's network and waits for its readiness. */
+async function startServiceContainer(
+  m: Manifest,
+  svc: string,
+  networkName: string,
+  env: Record<string, string>,
+  extraLabels: Record<string, string>,
+): Promise<StartedTestContainer> {
+  const spec = m.services[svc]!;
+  const ports = [spec.ports.http, ...(spec.ports.grpc ? [spec.ports.grpc] : [])];
+  return managedContainer(resolveImage(spec.image))
+    .withLabels(extraLabels)
+    .withNetworkMode(networkName)
+    .withNetworkAliases(svc)
+    .withName(`${networkName}-${svc}`)
+    .withEnvironment(env)
+    .withExposedPorts(...ports)
+    .withWaitStrategy(
+      // Testcontainers retries every readTimeout (1 s by default): poll every 200 ms
+      // instead, and fail at once if the service exits rather than at the timeout.
+      Wait.forHttp(spec.readiness, spec.ports.http, { abortOnContainerExit: true })
+        .forStatusCode(200)
+        .withReadTimeout(200),
+    )
+    .withStartupTimeout(spec.startupTimeout * 1000)
+    .start()
+    .catch(async (err: unknown) => {
+      throw new StackStartError(
+        svc,
+        `service ${svc} did not become ready on ${spec.readiness}: ${(err as Error).message}${await lastLogs(`${networkName}-${svc}`)}`,
+      );
+    });
 }
 
 async function lastLogs(containerName: string, lines = 20): Promise<string> {
@@ -356,7 +381,43 @@ export class StartedStack implements AsyncDisposable {
     private readonly credentials: Map<string, { database: string; password: string }>,
     private readonly hostKafka: { host: string; port: number } | undefined,
     readonly timings: StackTimings,
+    private readonly serviceEnv: Map<string, Record<string, string>> = new Map(),
+    private readonly extraLabels: Record<string, string> = {},
   ) {}
+
+  /** The environment a service was started with (its edges' addresses included). */
+  environmentOf(service: string): Record<string, string> {
+    const env = this.serviceEnv.get(service);
+    if (!env)
+      throw new Error(
+        `No service "${service}" in target "${this.manifest.name}"; services: ${Object.keys(this.manifest.services).join(", ")}`,
+      );
+    return { ...env };
+  }
+
+  /**
+   * Replaces a service's container by one with a changed environment (a sabotage switch on or
+   * off), under the same name and network alias, so its callers reach it through the same edges.
+   * Waits for its readiness. A variable set to undefined is removed.
+   */
+  async replaceService(service: string, change: Record<string, string | undefined>): Promise<void> {
+    const env = this.environmentOf(service);
+    for (const [k, v] of Object.entries(change)) {
+      if (v === undefined) delete env[k];
+      else env[k] = v;
+    }
+    const i = this.running.findIndex((r) => r.name === service);
+    await this.running[i]!.container.stop({ remove: true, timeout: 5000 });
+    const container = await startServiceContainer(
+      this.manifest,
+      service,
+      this.network.name,
+      env,
+      this.extraLabels,
+    );
+    this.running[i] = { name: service, kind: "service", container };
+    this.serviceEnv.set(service, env);
+  }
 
   private get(name: string): Running {
     const r = this.running.find((x) => x.name === name);
@@ -431,6 +492,16 @@ export class StartedStack implements AsyncDisposable {
   /** Removes every toxic and re-enables every edge (Toxiproxy's reset). */
   async reset(): Promise<void> {
     await this.toxiproxy.client.reset();
+  }
+
+  /** Docker's state of one of the stack's containers: running, paused, exited, ... */
+  async containerState(name: string): Promise<string> {
+    const info = await docker().getContainer(this.get(name).container.getId()).inspect();
+    return info.State.Paused ? "paused" : info.State.Status;
+  }
+
+  containerNames(): string[] {
+    return this.running.map((r) => r.name);
   }
 
   /** A container fault on a service or infrastructure container. restart waits for readiness again. */

@@ -115,10 +115,11 @@ func run(ctx context.Context) (err error) {
 	if err != nil {
 		return errors.Join(err, ordersConn.Close(), inventoryConn.Close(), shutdownTracing(ctx))
 	}
-	h := health.New(logger,
-		adapters.GRPCHealthCheck("orders", ordersConn),
-		adapters.GRPCHealthCheck("inventory", inventoryConn),
-	).WithSabotage(sb)
+	// Readiness: the gateway holds no state of its own; it serves as long as it runs (it
+	// answers 503 at once for a dependency that is down). Its dependencies' readiness is
+	// theirs: checking it here would make an orders outage take the whole API out of the
+	// load balancer, reads of products included (no cascading readiness).
+	h := health.New(logger).WithSabotage(sb)
 
 	mux := http.NewServeMux()
 	h.Register(mux)

@@ -2,13 +2,11 @@ package adapters
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
-	"google.golang.org/grpc"
+	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/grpc/codes"
-	healthgrpc "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/status"
 
 	"faultline.dev/shop/platform/breaker"
@@ -30,6 +28,30 @@ type CallPolicy struct {
 	// NoDeadline is the no-deadline sabotage: calls carry no deadline of their own and
 	// wait as long as the dependency (or the caller's context) lets them.
 	NoDeadline bool
+	// Calls counts every attempt to call the dependency by result (ok, error, rejected by
+	// the open breaker): shop_dependency_calls_total. Nil counts nothing.
+	Calls *prometheus.CounterVec
+	// Dependency names the dependency in Calls' labels.
+	Dependency string
+}
+
+// NewCallsCounter returns shop_dependency_calls_total{dependency, result}, registered on reg,
+// with every series of the dependencies exported from the start (at 0), so a dashboard or a
+// probe finds them before the first call.
+func NewCallsCounter(reg prometheus.Registerer, dependencies ...string) (*prometheus.CounterVec, error) {
+	c := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "shop_dependency_calls_total",
+		Help: "Attempts to call a dependency, by dependency and result (ok, error, rejected by the open breaker).",
+	}, []string{"dependency", "result"})
+	if err := reg.Register(c); err != nil {
+		return nil, fmt.Errorf("register shop_dependency_calls_total: %w", err)
+	}
+	for _, d := range dependencies {
+		for _, r := range []string{"ok", "error", "rejected"} {
+			c.WithLabelValues(d, r)
+		}
+	}
+	return c, nil
 }
 
 func (p CallPolicy) validate(dep string) error {
@@ -59,6 +81,16 @@ func (p CallPolicy) do(ctx context.Context, call func(ctx context.Context) error
 	} else {
 		_, err = p.Breaker.Execute(run)
 	}
+	if p.Calls != nil {
+		result := "ok"
+		switch {
+		case err != nil && breaker.IsOpen(err):
+			result = "rejected"
+		case err != nil:
+			result = "error"
+		}
+		p.Calls.WithLabelValues(p.Dependency, result).Inc()
+	}
 	return err
 }
 
@@ -74,7 +106,7 @@ func translate(ctx context.Context, what string, err error, refusals map[codes.C
 		return fmt.Errorf("%s: %w: %w", what, ctxErr, err)
 	}
 	if breaker.IsOpen(err) {
-		return fmt.Errorf("%w: %s: circuit breaker: %w", app.ErrDependencyUnavailable, what, err)
+		return fmt.Errorf("%w: %w: %s: circuit breaker: %w", app.ErrDependencyUnavailable, app.ErrNotSent, what, err)
 	}
 	st, ok := status.FromError(err)
 	if ok {
@@ -88,15 +120,3 @@ func translate(ctx context.Context, what string, err error, refusals map[codes.C
 	return fmt.Errorf("%w: %s: %w", app.ErrDependencyUnavailable, what, err)
 }
 
-// healthCheck asks the dependency's grpc.health.v1 service over the shared connection,
-// bypassing the breaker (readiness must see the dependency, not our view of it).
-func healthCheck(ctx context.Context, conn grpc.ClientConnInterface, dep string) error {
-	resp, err := healthgrpc.NewHealthClient(conn).Check(ctx, &healthgrpc.HealthCheckRequest{})
-	if err != nil {
-		return fmt.Errorf("%s health: %w", dep, err)
-	}
-	if resp.GetStatus() != healthgrpc.HealthCheckResponse_SERVING {
-		return fmt.Errorf("%s health: %w", dep, errors.New(resp.GetStatus().String()))
-	}
-	return nil
-}

@@ -68,7 +68,3 @@ func (c *InventoryGRPCClient) Release(ctx context.Context, reservationID string)
 	return translate(ctx, "inventory Release "+reservationID, err, nil)
 }
 
-// Check is the readiness check: inventory's health service answers SERVING.
-func (c *InventoryGRPCClient) Check(ctx context.Context) error {
-	return healthCheck(ctx, c.conn, "inventory")
-}

@@ -61,7 +61,3 @@ func (c *PaymentGRPCClient) Refund(ctx context.Context, idempotencyKey, paymentI
 	return translate(ctx, "payments Refund "+paymentID, err, nil)
 }
 
-// Check is the readiness check: payments' health service answers SERVING.
-func (c *PaymentGRPCClient) Check(ctx context.Context) error {
-	return healthCheck(ctx, c.conn, "payments")
-}

@@ -14,6 +14,11 @@ import (
 // open, unavailable): the call may be retried and its outcome may be unknown.
 var ErrDependencyUnavailable = errors.New("dependency unavailable")
 
+// ErrNotSent marks a call refused before it reached the dependency (its circuit breaker
+// was open): it surely did not take effect, so a saga step that only ever failed this way
+// needs no compensation.
+var ErrNotSent = errors.New("call not sent")
+
 // Product is what orders needs to know about a SKU to price an order line.
 type Product struct {
 	SKU        string

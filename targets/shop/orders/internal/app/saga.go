@@ -191,9 +191,13 @@ func (r *SagaRunner) Run(ctx context.Context, orderID string) (*order.Order, err
 			return o, err
 		}
 		var ref string
+		sent := false // some attempt may have reached the dependency
 		err := r.retry.Do(ctx, func(ctx context.Context) error {
 			var err error
 			ref, err = s.action(ctx, o)
+			if !errors.Is(err, ErrNotSent) {
+				sent = true
+			}
 			return err
 		})
 		if err == nil {
@@ -209,6 +213,13 @@ func (r *SagaRunner) Run(ctx context.Context, orderID string) (*order.Order, err
 		if Permanent(err) {
 			log.InfoContext(ctx, "saga step rejected", slog.String("step", string(s.name)), slog.String("error", err.Error()))
 			if err := r.store(ctx, o, func(o *order.Order) error { return o.RejectStep(s.name, reason(err), r.now()) }); err != nil {
+				return o, err
+			}
+		} else if !sent {
+			// Every attempt was refused by the open breaker: the step surely did not take
+			// effect, so only the earlier steps are compensated (the order fails fast).
+			log.InfoContext(ctx, "saga step not attempted (breaker open); compensating earlier steps", slog.String("step", string(s.name)))
+			if err := r.store(ctx, o, func(o *order.Order) error { return o.RejectStep(s.name, s.unavailable, r.now()) }); err != nil {
 				return o, err
 			}
 		} else {

@@ -146,3 +146,25 @@ func TestSaga_failedCompensationIsResumedNotRepeated(t *testing.T) {
 		t.Errorf("status %s, charges %d; want CANCELLED after one charge", got.Status(), r.calls.count("charge"))
 	}
 }
+
+func TestSaga_chargeRefusedByOpenBreakerIsNotRefunded(t *testing.T) {
+	r := newRig(t, app.Sabotage{}, nil)
+	r.payments.charge = func(context.Context, int) (string, error) {
+		return "", fmt.Errorf("%w: %w: payments Charge: circuit breaker: open", app.ErrDependencyUnavailable, app.ErrNotSent)
+	}
+	o := r.addOrder(t, "k1")
+	got, err := r.runner.Run(context.Background(), o.ID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status() != order.StatusCancelled || got.CancellationReason() != "payments unavailable" {
+		t.Fatalf("status %s reason %q, want CANCELLED payments unavailable", got.Status(), got.CancellationReason())
+	}
+	// the charge never reached payments: no replay, no refund; only the reservation is undone
+	if n := r.calls.count("refund"); n != 0 {
+		t.Errorf("refunds = %d, want 0 (calls %v)", n, r.calls.list())
+	}
+	if n := r.calls.count("release"); n != 1 {
+		t.Errorf("releases = %d, want 1 (calls %v)", n, r.calls.list())
+	}
+}

@@ -1,0 +1,232 @@
+import path from "node:path";
+import type { Command } from "commander";
+import { loadCatalog, ScenarioError } from "../chaos/catalog.ts";
+import { runChaosJob } from "../chaos/chaos-run.ts";
+import { describeScenario } from "../chaos/describe.ts";
+import type { RunEvent } from "../chaos/runner.ts";
+import { installCleanupHandlers } from "../env/cleanup.ts";
+import { ManifestError } from "../env/manifest.ts";
+import { runId } from "../env/run-labels.ts";
+import { projectRoot } from "../paths.ts";
+import { printTable } from "./output.ts";
+import { stackProgress } from "./stack.ts";
+
+const out = (s: string) => process.stdout.write(`${s}\n`);
+const err = (s: string) => process.stderr.write(`${s}\n`);
+
+function progress(e: RunEvent): void {
+  if (e.type === "scenario")
+    err(
+      `\n▶ ${e.name}${e.attempt > 1 ? ` (attempt ${e.attempt})` : ""}${e.sabotage.length ? ` [sabotage: ${e.sabotage.join(",")}]` : ""}: ${e.title}`,
+    );
+  else if (e.type === "step") err(`  ${e.ok === true ? "✓" : e.ok === false ? "✗" : "·"} ${e.text}`);
+  else {
+    const r = e.result;
+    err(
+      `  ⇒ ${r.status}${r.deviated ? " (deviated)" : ""} in ${(r.durationMs / 1000).toFixed(1)} s${r.reason ? `: ${r.reason}` : ""}`,
+    );
+  }
+}
+
+interface RunOpts {
+  all?: boolean;
+  tag?: string;
+  target: string;
+  seed?: string;
+  repeat: string;
+  sabotage?: string[];
+  keepUp?: boolean;
+  json?: boolean;
+}
+
+async function job(names: string[], opts: RunOpts, detection: boolean): Promise<void> {
+  const id = `${new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19)}-${runId().slice(0, 8)}`;
+  const seed = opts.seed !== undefined ? Number(opts.seed) : Math.floor(Math.random() * 2 ** 31);
+  const repeat = Number(opts.repeat);
+  if (!Number.isInteger(seed) || seed < 0)
+    throw new ScenarioError(`--seed: "${opts.seed}" is not a non-negative integer`);
+  if (!Number.isInteger(repeat) || repeat < 1)
+    throw new ScenarioError(`--repeat: "${opts.repeat}" is not a positive integer`);
+  // Ctrl-C: roll the faults back and write the journal first; containers go when the job ends.
+  installCleanupHandlers(runId(), undefined, false);
+  const ctrl = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (ctrl.signal.aborted) process.exit(sig === "SIGINT" ? 130 : 143);
+    err(`\nfaultline: ${sig}: rolling back faults, writing the journal (again to quit at once)`);
+    ctrl.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  if (!opts.json) err(`chaos: seed ${seed}${opts.seed === undefined ? " (pass --seed to reproduce)" : ""}`);
+  const r = await runChaosJob({
+    root: projectRoot(),
+    target: opts.target,
+    runId: id,
+    seed,
+    repeat,
+    names,
+    all: opts.all,
+    tag: opts.tag,
+    sabotage: opts.sabotage ?? [],
+    detection,
+    keepUp: opts.keepUp,
+    signal: ctrl.signal,
+    onEvent: opts.json ? undefined : progress,
+    onStack: opts.json ? undefined : stackProgress,
+    log: opts.json ? undefined : err,
+  });
+  const scen = r.journal.chaos!.scenarios;
+  if (opts.json) {
+    out(
+      JSON.stringify(
+        {
+          runId: id,
+          seed,
+          status: r.journal.status,
+          reportDir: r.reportDir,
+          scenarios: scen.map((s) => ({
+            name: s.name,
+            sabotage: s.sabotage,
+            status: s.status,
+            deviated: s.deviated,
+            flaky: s.flaky,
+            durationMs: s.durationMs,
+            failures: s.failures,
+            reason: s.reason,
+          })),
+          ...(r.journal.chaos!.detection ? { detection: r.journal.chaos!.detection } : {}),
+        },
+        null,
+        2,
+      ),
+    );
+  } else {
+    out("");
+    printTable(
+      ["scenario", "sabotage", "status", "time", "first failure"],
+      scen.map((s) => [
+        s.name,
+        s.sabotage.join(",") || "-",
+        `${s.status}${s.flaky ? " (flaky)" : ""}`,
+        `${(s.durationMs / 1000).toFixed(1)} s`,
+        s.failures[0] ? `${s.failures[0].check}: ${s.failures[0].evidence}`.slice(0, 120) : (s.reason ?? ""),
+      ]),
+    );
+    const d = r.journal.chaos!.detection;
+    if (d) {
+      out(`\ndetection matrix (✓ = as expected):`);
+      printTable(
+        ["scenario", ...d.switches],
+        d.scenarios.map((s) => [
+          s,
+          ...d.switches.map((sw) => {
+            const c = d.cells.find((x) => x.scenario === s && x.switch === sw);
+            return c
+              ? `${c.ok ? "✓" : "✗"} ${c.expected === "hold" ? c.status : c.deviated ? "caught" : "missed"}`
+              : "";
+          }),
+        ]),
+      );
+      if (d.uncovered.length) out(`not chaos's to catch: ${d.uncovered.join(", ")}`);
+    }
+    out(`\nchaos ${r.journal.status}. Report: ${path.relative(process.cwd(), r.htmlFile)}`);
+  }
+  process.exitCode = r.exitCode;
+}
+
+const badInput = (e: unknown) => e instanceof ScenarioError || e instanceof ManifestError;
+
+export function registerChaosCommands(program: Command): void {
+  const chaos = program
+    .command("chaos")
+    .description("chaos scenarios: break the system on purpose and judge what happened");
+
+  chaos
+    .command("list")
+    .description("every scenario: name, title, tags and the bugs it catches")
+    .option("--tag <tag>", "only scenarios with this tag")
+    .option("--json", "print an array of {name, title, tags, catches, file}")
+    .action(async (opts: { tag?: string; json?: boolean }) => {
+      const all = (await loadCatalog(projectRoot())).filter((s) => !opts.tag || s.tags.includes(opts.tag));
+      if (opts.json) {
+        out(
+          JSON.stringify(
+            all.map((s) => ({
+              name: s.name,
+              title: s.title,
+              tags: s.tags,
+              catches: Object.keys(s.catches),
+              file: s.file,
+            })),
+            null,
+            2,
+          ),
+        );
+        return;
+      }
+      printTable(
+        ["name", "catches", "tags", "title"],
+        all.map((s) => [s.name, Object.keys(s.catches).join(",") || "-", s.tags.join(","), s.title]),
+      );
+    });
+
+  chaos
+    .command("describe <name>")
+    .description("a scenario in words: steady state, workload, method (timed), rollbacks, invariants")
+    .action(async (name: string) => {
+      try {
+        out(await describeScenario(projectRoot(), name));
+      } catch (e) {
+        if (!badInput(e)) throw e;
+        err(`faultline: ${(e as Error).message}`);
+        process.exitCode = 2;
+      }
+    });
+
+  const common = (c: Command) =>
+    c
+      .option("-t, --target <name|file>", "target name under targets/ or a faultline.yaml", "shop")
+      .option("--seed <n>", "seed for every random choice (which edge, when); printed when not given")
+      .option("--keep-up", "leave the stack running at the end (remove it with: faultline down)")
+      .option(
+        "--json",
+        "print {runId, reportDir, scenarios: [{name, status, deviated, durationMs, failures}]}",
+      );
+
+  common(
+    chaos
+      .command("run [names...]")
+      .description(
+        "run scenarios on one stack; exit 0 held, 1 deviated, 2 bad input, 3 harness failure, 130 interrupted",
+      )
+      .option("--all", "every scenario")
+      .option("--tag <tag>", "every scenario with this tag")
+      .option("--repeat <n>", "run each scenario n times; differing outcomes are marked flaky", "1")
+      .option("--sabotage <switch...>", "start the target with these sabotage switches on"),
+  ).action(async (names: string[], opts: RunOpts) => {
+    try {
+      await job(names, opts, false);
+    } catch (e) {
+      if (!badInput(e)) throw e;
+      err(`faultline: ${(e as Error).message}`);
+      process.exitCode = 2;
+    }
+  });
+
+  common(
+    chaos
+      .command("verify-detection")
+      .description(
+        "every scenario on the correct target (must hold) and with each switch it catches (must deviate, for its reason)",
+      )
+      .option("--repeat <n>", "runs of each scenario on the correct target", "1"),
+  ).action(async (opts: RunOpts) => {
+    try {
+      await job([], opts, true);
+    } catch (e) {
+      if (!badInput(e)) throw e;
+      err(`faultline: ${(e as Error).message}`);
+      process.exitCode = 2;
+    }
+  });
+}
