@@ -71,7 +71,13 @@ for tool in go java mvn; do
     "Fix: install them (Debian: apt-get install golang openjdk-17-jdk-headless maven), then run this again."
 done
 
-# 4. Images -------------------------------------------------------------------------------------
+# 4. Pact protobuf plugin (gRPC contracts): built from tools/pact-protobuf-plugin into the
+#    project's plugin folder, which every contract test points PACT_PLUGIN_DIR at, so the Pact
+#    plugin driver never downloads a plugin. protoc (Debian's) compiles the .proto files.
+command -v protoc >/dev/null 2>&1 || apt_install protobuf-compiler
+bash "$root/tools/pact-protobuf-plugin/scripts/install.sh" "$root/.cache/pact-plugins"
+
+# 5. Images -------------------------------------------------------------------------------------
 if [ "${FAULTLINE_SKIP_IMAGES:-}" != "1" ]; then
   node "$root/bin/faultline.mjs" images build
 fi

@@ -11,13 +11,17 @@ import type { MessageProviders } from "@pact-foundation/pact";
 import type { StartedStack } from "../env/stack.ts";
 import { projectRoot } from "../paths.ts";
 import { ConfigurationError } from "./errors.ts";
-import type { StateHandlers } from "./verify.ts";
+import type { ProviderTransport, StateHandlers } from "./verify.ts";
 
 /** What the verifier needs from a provider that is up. Disposing it undoes what setUp did. */
 export interface ProviderSetup extends AsyncDisposable {
   providerBaseUrl?: string;
   stateHandlers?: StateHandlers;
   messageProviders?: MessageProviders;
+  /** gRPC (plugin) transports of the provider, on this host's loopback. */
+  transports?: ProviderTransport[];
+  /** The provider's own .proto files or folders, for the protobuf plugin's schema check. */
+  providerProtos?: string[];
   /** Runs before each interaction's states are set up. */
   beforeEach?: () => Promise<unknown>;
 }
@@ -35,6 +39,10 @@ export interface ProviderHarness {
 export interface ProviderSetUpOptions {
   /** Extra environment for the provider under test (e.g. a sabotage switch). */
   providerEnv?: Record<string, string>;
+  /** Another image of the provider under test (e.g. built from a modified proto). */
+  image?: string;
+  /** The .proto folder that image was built from (default: the target's own protos). */
+  protos?: string;
 }
 
 export function defineProviderHarness(h: ProviderHarness): ProviderHarness {

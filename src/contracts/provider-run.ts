@@ -11,7 +11,7 @@ import { localPactsFor, verifyProvider, type VerificationReport, type VerifyOpti
 
 export interface ProviderRunOptions extends Omit<
   VerifyOptions,
-  "providerBaseUrl" | "stateHandlers" | "messageProviders" | "beforeEach"
+  "providerBaseUrl" | "stateHandlers" | "messageProviders" | "beforeEach" | "transports" | "providerProtos"
 > {
   /** A provider already running elsewhere: no stack, no provider states. */
   providerBaseUrl?: string;
@@ -41,6 +41,8 @@ export async function runProviderVerification(o: ProviderRunOptions): Promise<Ve
     ...(setup.providerBaseUrl ? { providerBaseUrl: setup.providerBaseUrl } : {}),
     ...(setup.stateHandlers ? { stateHandlers: setup.stateHandlers } : {}),
     ...(setup.messageProviders ? { messageProviders: setup.messageProviders } : {}),
+    ...(setup.transports ? { transports: setup.transports } : {}),
+    ...(setup.providerProtos ? { providerProtos: setup.providerProtos } : {}),
     ...(setup.beforeEach ? { beforeEach: setup.beforeEach } : {}),
   });
 }

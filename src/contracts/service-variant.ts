@@ -15,6 +15,8 @@ export interface StartedServiceVariant extends AsyncDisposable {
   readonly name: string;
   /** http://host:port of the variant's HTTP port from this host. */
   readonly url: string;
+  /** host:port of the variant's gRPC port from this host (when asked for with `grpc`). */
+  readonly grpcAddress?: string;
   logs(): Promise<string>;
   stop(): Promise<void>;
 }
@@ -24,6 +26,7 @@ export async function startServiceVariant(
   service: string,
   name: string,
   env: Record<string, string>,
+  opts: { image?: string; grpc?: boolean } = {},
 ): Promise<StartedServiceVariant> {
   const spec = stack.manifest.services[service];
   if (!spec)
@@ -38,11 +41,13 @@ export async function startServiceVariant(
     }),
   );
   const containerName = `${stack.network.name}-${service}-${name}-${Math.random().toString(36).slice(2, 6)}`;
-  const container: StartedTestContainer = await managedContainer(resolveImage(spec.image))
+  const grpcPort = opts.grpc ? spec.ports.grpc : undefined;
+  if (opts.grpc && !grpcPort) throw new Error(`Service "${service}" has no grpc port`);
+  const container: StartedTestContainer = await managedContainer(opts.image ?? resolveImage(spec.image))
     .withNetworkMode(stack.network.name)
     .withName(containerName)
     .withEnvironment({ ...baseEnv, ...env })
-    .withExposedPorts(spec.ports.http)
+    .withExposedPorts(...(grpcPort ? [spec.ports.http, grpcPort] : [spec.ports.http]))
     .withWaitStrategy(Wait.forHttp(spec.readiness, spec.ports.http).forStatusCode(200))
     .withStartupTimeout(spec.startupTimeout * 1000)
     .start();
@@ -56,6 +61,7 @@ export async function startServiceVariant(
     service,
     name: containerName,
     url: `http://${container.getHost()}:${container.getMappedPort(spec.ports.http)}`,
+    ...(grpcPort ? { grpcAddress: `${container.getHost()}:${container.getMappedPort(grpcPort)}` } : {}),
     async logs() {
       const raw = (await docker()
         .getContainer(container.getId())

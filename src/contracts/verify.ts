@@ -5,10 +5,12 @@
  * is a failure, never a silent pass (pact-js #469).
  */
 import fs from "node:fs";
+import path from "node:path";
 import { Verifier, type MessageProviders, type VerifierOptions } from "@pact-foundation/pact";
 import { verifierAuth, type BrokerConfig } from "./broker-config.ts";
 import { pactFiles } from "./broker-commands.ts";
 import { ConfigurationError, VerificationError, type InteractionFailure } from "./errors.ts";
+import { pactUsesPlugins, useProtobufPlugin, useProtobufPluginIfInstalled } from "./protobuf-plugin.ts";
 import { Redactor } from "./secrets.ts";
 
 process.env.PACT_DO_NOT_TRACK ??= "true";
@@ -49,11 +51,26 @@ export interface PublishResults {
   buildUrl?: string;
 }
 
+/** A provider transport besides HTTP, e.g. gRPC: `{protocol: "grpc", port}` (the host is providerBaseUrl's). */
+export interface ProviderTransport {
+  protocol: string;
+  port: number;
+  scheme?: string;
+  path?: string;
+}
+
 export interface VerifyOptions {
   provider: string;
   source: PactSource;
   /** HTTP providers: where requests go. */
   providerBaseUrl?: string;
+  /** Plugin transports (gRPC through faultline's protobuf plugin). */
+  transports?: ProviderTransport[];
+  /**
+   * The provider's own .proto files or folders: the protobuf plugin then also checks that every
+   * field a gRPC interaction uses keeps its name, number and type there (PACT_PROTOBUF_PROVIDER_PROTOS).
+   */
+  providerProtos?: string[];
   stateHandlers?: StateHandlers;
   /** Message providers: description -> function producing the message (and its metadata). */
   messageProviders?: MessageProviders;
@@ -94,12 +111,15 @@ interface VerifierJson {
   interactionResults?: { description?: string; result?: string; pending?: boolean }[];
 }
 
+/** The PACT_PROTOBUF_PROVIDER_PROTOS value the last verification set (undefined: none). */
+let providerProtosWeSet: string | undefined;
+
 /** Verifies `provider`; resolves with a report when it passes, throws VerificationError when it does not. */
 export async function verifyProvider(o: VerifyOptions): Promise<VerificationReport> {
   if (!o.provider) throw new ConfigurationError("A provider name is required");
-  if (!o.providerBaseUrl && !o.messageProviders)
+  if (!o.providerBaseUrl && !o.messageProviders && !o.transports?.length)
     throw new ConfigurationError(
-      `Nothing to verify ${o.provider} against: give a providerBaseUrl or messageProviders`,
+      `Nothing to verify ${o.provider} against: give a providerBaseUrl, messageProviders or transports`,
     );
   const failIfNoPactsFound = o.failIfNoPactsFound ?? true;
   const redactor = o.source.kind === "broker" ? o.source.broker.redactor : new Redactor([]);
@@ -107,7 +127,12 @@ export async function verifyProvider(o: VerifyOptions): Promise<VerificationRepo
   const opts: VerifierOptions = {
     provider: o.provider,
     logLevel: o.logLevel ?? "warn",
-    ...(o.providerBaseUrl ? { providerBaseUrl: o.providerBaseUrl } : {}),
+    ...(o.providerBaseUrl
+      ? { providerBaseUrl: o.providerBaseUrl }
+      : o.transports?.length
+        ? { providerBaseUrl: "http://127.0.0.1" }
+        : {}),
+    ...(o.transports?.length ? { transports: o.transports } : {}),
     ...(o.stateHandlers ? { stateHandlers: o.stateHandlers } : {}),
     ...(o.messageProviders ? { messageProviders: o.messageProviders } : {}),
     ...(o.beforeEach ? { beforeEach: o.beforeEach } : {}),
@@ -131,6 +156,7 @@ export async function verifyProvider(o: VerifyOptions): Promise<VerificationRepo
         durationMs: 0,
       };
     opts.pactUrls = files;
+    if (o.transports?.length || files.some(pactUsesPlugins)) useProtobufPlugin();
   } else {
     const s = o.source;
     if (s.consumerVersionSelectors.length === 0)
@@ -147,6 +173,9 @@ export async function verifyProvider(o: VerifyOptions): Promise<VerificationRepo
       throw new ConfigurationError(
         "WIP pacts are verified as pending: includeWipPactsSince needs enablePending",
       );
+    // Pacts from a broker may need the protobuf plugin: the driver must find ours, never download one.
+    if (o.transports?.length) useProtobufPlugin();
+    else useProtobufPluginIfInstalled();
     Object.assign(opts, {
       pactBrokerUrl: s.broker.baseUrl,
       ...verifierAuth(s.broker),
@@ -171,6 +200,16 @@ export async function verifyProvider(o: VerifyOptions): Promise<VerificationRepo
     } else if (s.consumerVersionSelectors.some((x) => x.matchingBranch)) {
       // unreachable: checked above
     }
+  }
+
+  // The plugin process inherits this: set for this verification; a value an earlier
+  // verification set is cleared, one the user set is kept.
+  if (o.providerProtos?.length) {
+    providerProtosWeSet = o.providerProtos.join(path.delimiter);
+    process.env.PACT_PROTOBUF_PROVIDER_PROTOS = providerProtosWeSet;
+  } else if (providerProtosWeSet && process.env.PACT_PROTOBUF_PROVIDER_PROTOS === providerProtosWeSet) {
+    delete process.env.PACT_PROTOBUF_PROVIDER_PROTOS;
+    providerProtosWeSet = undefined;
   }
 
   const t0 = performance.now();

@@ -28,6 +28,8 @@ export interface DoctorProbes {
   /** The first line a command prints for its version flag, or undefined when it is not installed. */
   commandVersion(cmd: string, args: string[]): Promise<string | undefined>;
   freeDiskBytes(dir: string): Promise<number>;
+  /** The Pact protobuf plugin's install: its folder, or an error saying how to build it. */
+  protobufPlugin?(): Promise<string>;
 }
 
 export const MIN_FREE_DISK_BYTES = 5 * 1024 ** 3;
@@ -111,6 +113,15 @@ const TOOLS: ToolRequirement[] = [
     min: [1, 0],
     fix: "apt-get install debootstrap",
   },
+  {
+    // The Pact protobuf plugin compiles the gRPC contracts' .proto files with it.
+    name: "protoc",
+    cmd: "protoc",
+    args: ["--version"],
+    re: /libprotoc (\d+)\.(\d+)/,
+    min: [3, 12],
+    fix: "apt-get install protobuf-compiler",
+  },
 ];
 
 /** Checks everything faultline needs; each problem carries the command that fixes it. */
@@ -184,6 +195,19 @@ export async function runDoctor(probes: DoctorProbes, projectDir: string): Promi
       });
     } else {
       checks.push({ name: t.name, status: "ok", detail: v });
+    }
+  }
+
+  if (probes.protobufPlugin) {
+    try {
+      checks.push({ name: "pact protobuf plugin", status: "ok", detail: await probes.protobufPlugin() });
+    } catch (err) {
+      checks.push({
+        name: "pact protobuf plugin",
+        status: "fail",
+        detail: (err instanceof Error ? err.message : String(err)).split(". ")[0]!,
+        fix: "bash tools/pact-protobuf-plugin/scripts/install.sh   (npm run setup does it)",
+      });
     }
   }
 

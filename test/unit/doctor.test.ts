@@ -22,6 +22,7 @@ function probes(over: Partial<DoctorProbes> = {}): DoctorProbes {
         java: 'openjdk version "17.0.15" 2025-04-15',
         mvn: "Apache Maven 3.8.7",
         debootstrap: "debootstrap 1.0.128",
+        protoc: "libprotoc 3.21.12",
       })[cmd],
     freeDiskBytes: async () => 50 * 1024 ** 3,
     ...over,
@@ -93,5 +94,28 @@ describe("doctor", () => {
     });
     expect(r.checks.find((c) => c.name === "disk")).toMatchObject({ status: "fail" });
     expect(r.ok).toBe(false);
+  });
+});
+
+describe("doctor: the Pact protobuf plugin", () => {
+  it("reports it installed, or missing with the command that builds it", async () => {
+    const ok = await runDoctor(probes({ protobufPlugin: async () => "protobuf 0.1.0 in /x" }), "/");
+    expect(ok.checks.find((c) => c.name === "pact protobuf plugin")).toMatchObject({ status: "ok" });
+    const missing = await runDoctor(
+      probes({
+        protobufPlugin: async () => {
+          throw new Error(
+            "The Pact protobuf plugin 0.1.0 is not installed: /x/protobuf-0.1.0/pact-plugin.json is missing. Build it",
+          );
+        },
+      }),
+      "/",
+    );
+    expect(missing.checks.find((c) => c.name === "pact protobuf plugin")).toMatchObject({
+      status: "fail",
+      detail: expect.stringContaining("pact-plugin.json is missing"),
+      fix: expect.stringContaining("tools/pact-protobuf-plugin/scripts/install.sh"),
+    });
+    expect(missing.ok).toBe(false);
   });
 });

@@ -27,7 +27,7 @@ export function manifestCatalog(stack: StartedStack): CatalogEntry[] {
 
 /** Inventory's own database (schema: targets/shop/inventory/internal/adapters/migrations). */
 export class InventoryData implements AsyncDisposable {
-  private readonly pool: pg.Pool;
+  protected readonly pool: pg.Pool;
 
   constructor(
     private readonly stack: StartedStack,
@@ -106,4 +106,107 @@ export async function placeOrder(
     order = (await (await fetch(`${gatewayUrl}/v1/orders/${order.id}`)).json()) as PlacedOrder;
   }
   return order;
+}
+
+/** Runs `fn` in one transaction of `pool`. */
+async function inTransaction(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<void>): Promise<void> {
+  const c = await pool.connect();
+  try {
+    await c.query("BEGIN");
+    await fn(c);
+    await c.query("COMMIT");
+  } catch (err) {
+    await c.query("ROLLBACK").catch(() => undefined);
+    throw err;
+  } finally {
+    c.release();
+  }
+}
+
+/** Inventory's reservations, seeded the way Reserve leaves them (stock moved to reserved). */
+export class ReservationData extends InventoryData {
+  /** Reservation `id` holds `quantity` of `sku` (after reset()). */
+  async reserve(id: string, sku: string, quantity: number): Promise<void> {
+    await inTransaction(this.pool, async (c) => {
+      const r = await c.query(
+        "UPDATE products SET available = available - $2, reserved = reserved + $2 WHERE sku = $1 AND available >= $2",
+        [sku, quantity],
+      );
+      if (r.rowCount !== 1) throw new Error(`Cannot reserve ${quantity} of ${sku}: not enough stock`);
+      await c.query("INSERT INTO reservations (id, status) VALUES ($1, 'reserved')", [id]);
+      await c.query("INSERT INTO reservation_lines (reservation_id, sku, quantity) VALUES ($1, $2, $3)", [
+        id,
+        sku,
+        quantity,
+      ]);
+    });
+  }
+}
+
+/** Payments' own database (schema: targets/shop/payments/internal/adapters/migrations). */
+export class PaymentsData implements AsyncDisposable {
+  private readonly pool: pg.Pool;
+
+  constructor(stack: StartedStack) {
+    this.pool = new pg.Pool({ connectionString: stack.postgresUrl("payments"), max: 2 });
+  }
+
+  /** No payment at all. */
+  async reset(): Promise<void> {
+    await this.pool.query("TRUNCATE payments");
+  }
+
+  /** A captured payment `id` of `amountCents` for `orderId`, charged with the key orders uses. */
+  async captured(id: string, orderId: string, amountCents: number, currency = "EUR"): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO payments (id, charge_key, order_id, amount_cents, currency, status)
+       VALUES ($1, $2, $3, $4, $5, 'captured')`,
+      [id, `order-${orderId}-charge`, orderId, amountCents, currency],
+    );
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+/** Orders' own database (schema: targets/shop/orders/internal/adapters/migrations). */
+export class OrdersData implements AsyncDisposable {
+  private readonly pool: pg.Pool;
+
+  constructor(stack: StartedStack) {
+    this.pool = new pg.Pool({ connectionString: stack.postgresUrl("orders"), max: 2 });
+  }
+
+  /** No order, no saga, no unsent event. */
+  async reset(): Promise<void> {
+    await this.pool.query("TRUNCATE orders, order_lines, saga_steps, outbox");
+  }
+
+  /** A confirmed order `id` of `lines` by `customerId`, its saga done. */
+  async confirmed(
+    id: string,
+    customerId: string,
+    lines: { sku: string; quantity: number; unitPriceCents: number }[],
+    currency = "EUR",
+  ): Promise<void> {
+    const total = lines.reduce((s, l) => s + l.quantity * l.unitPriceCents, 0);
+    await inTransaction(this.pool, async (c) => {
+      await c.query(
+        `INSERT INTO orders (id, idempotency_key, customer_id, currency, total_cents, status, version, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, 'CONFIRMED', 1, now(), now())`,
+        [id, randomUUID(), customerId, currency, total],
+      );
+      for (const [i, l] of lines.entries()) {
+        await c.query(
+          "INSERT INTO order_lines (order_id, position, sku, quantity, unit_price_cents) VALUES ($1, $2, $3, $4, $5)",
+          [id, i, l.sku, l.quantity, l.unitPriceCents],
+        );
+      }
+    });
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.pool.end();
+  }
 }
