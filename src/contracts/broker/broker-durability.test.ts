@@ -215,7 +215,7 @@ describe("broker durability", { timeout: 120_000 }, () => {
       }
     };
     const workers = [0, 1, 2, 3, 4, 5].map(worker);
-    while (acknowledged.length < 60) await new Promise((r) => setTimeout(r, 5));
+    await expect.poll(() => acknowledged.length, { timeout: 60_000, interval: 5 }).toBeGreaterThanOrEqual(60);
     broker.child.kill("SIGKILL");
     killed = true;
     await Promise.all(workers);
