@@ -4,9 +4,17 @@
  * answering a different one. No Docker.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { resolveBrokerConfig } from "./broker-config.ts";
+import { startBrokerServer } from "./broker/index.ts";
 import { VerificationError } from "./errors.ts";
 import { reportOf, verifyProvider } from "./verify.ts";
-import { startProductProvider, tempDir, writePact, type StartedProvider } from "./broker/broker-test-kit.ts";
+import {
+  pactBroker,
+  startProductProvider,
+  tempDir,
+  writePact,
+  type StartedProvider,
+} from "./broker/broker-test-kit.ts";
 
 let provider: StartedProvider;
 const dir = tempDir("verify-passed");
@@ -79,6 +87,46 @@ describe("VerificationReport.passed is the verifier's outcome", { timeout: 60_00
   });
 });
 
+describe("pending pacts from a broker", { timeout: 60_000 }, () => {
+  it("a pending pact's failure is listed but leaves passed true", async () => {
+    await using broker = await startBrokerServer({ dataDir: tempDir("verify-pending") });
+    const published = await pactBroker([
+      "publish",
+      pact,
+      "--broker-base-url",
+      broker.url,
+      "--consumer-app-version",
+      "1",
+      "--branch",
+      "feat/x",
+    ]);
+    expect(published.code, published.stdout + published.stderr).toBe(0);
+    const fromBroker = (branch: string) =>
+      verifyProvider({
+        provider: "products",
+        source: {
+          kind: "broker",
+          broker: resolveBrokerConfig({ brokerBaseUrl: broker.url }, {}),
+          consumerVersionSelectors: [{ branch }],
+          enablePending: true,
+        },
+        providerBaseUrl: provider.url,
+        publish: { providerVersion: "p1", providerVersionBranch: "main" },
+        throwOnFailure: false,
+        logLevel: "error",
+      });
+    provider.breaking = true;
+    try {
+      const pending = await fromBroker("feat/x");
+      expect(pending.passed).toBe(true);
+      expect(pending.pendingFailures.map((f) => f.description)).toEqual(["a request for product SKU-1"]);
+      expect(pending.interactions).toEqual([expect.objectContaining({ ok: false, pending: true })]);
+    } finally {
+      provider.breaking = false;
+    }
+  });
+});
+
 describe("reportOf (the verifier's JSON -> report)", () => {
   const ok = { description: "a", result: "OK" };
   it("a run the verifier rejected never passed, whatever its JSON says", () => {
@@ -94,6 +142,24 @@ describe("reportOf (the verifier's JSON -> report)", () => {
       reportOf("p", { result: true, interactionResults: [ok, { ...failed, pending: true }] }, false, 1)
         .passed,
     ).toBe(true);
+  });
+  it("a failure the verifier lists as pending (as it reports them: result Error, named in pendingErrors) is not", () => {
+    const r = reportOf(
+      "p",
+      {
+        result: true,
+        interactionResults: [ok, { description: "b", result: "Error" }],
+        errors: [],
+        pendingErrors: [
+          { interaction: "Verifying a pact between web and p - b", mismatch: { message: "missing name" } },
+        ],
+      },
+      false,
+      1,
+    );
+    expect(r.passed).toBe(true);
+    expect(r.interactions[1]).toMatchObject({ description: "b", ok: false, pending: true });
+    expect(r.pendingFailures).toEqual([{ description: "b", mismatches: ["missing name"] }]);
   });
   it("a listed (non-pending) error is a failure", () => {
     const r = reportOf(

@@ -234,14 +234,18 @@ export function reportOf(
   durationMs: number,
   redactor: Redactor = new Redactor([]),
 ): VerificationReport {
+  const known = (json.interactionResults ?? []).map((r) => r.description ?? "");
+  const failures = (json.errors ?? []).map((e) => toFailure(e, redactor, known));
+  const pendingFailures = (json.pendingErrors ?? []).map((e) => toFailure(e, redactor, known));
+  // The verifier lists pending failures in pendingErrors; its interactionResults say "Error"
+  // for them too, without a pending flag.
+  const pendingNames = new Set(pendingFailures.map((f) => f.description));
   const interactions = (json.interactionResults ?? []).map((r) => ({
     description: r.description ?? "",
     result: r.result ?? "",
     ok: r.result === "OK",
-    pending: r.pending ?? false,
+    pending: r.pending ?? pendingNames.has(redactor.redact(r.description ?? "")),
   }));
-  const known = interactions.map((i) => i.description);
-  const failures = (json.errors ?? []).map((e) => toFailure(e, redactor, known));
   const passed =
     !rejected &&
     json.result !== false &&
@@ -252,7 +256,7 @@ export function reportOf(
     passed,
     interactions,
     failures,
-    pendingFailures: (json.pendingErrors ?? []).map((e) => toFailure(e, redactor, known)),
+    pendingFailures,
     notices: (json.notices ?? []).map((n) => redactor.redact(n.text ?? "")).filter(Boolean),
     durationMs,
   };
