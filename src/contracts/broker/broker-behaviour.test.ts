@@ -9,10 +9,12 @@ import { envFlag } from "../../cli/broker.ts";
 import { startBrokerServer, type BrokerServerOptions, type StartedBrokerServer } from "./index.ts";
 import {
   pactBroker,
+  spawnBroker,
   startProductProvider,
   tempDir,
   verifyFromBroker,
   writePact,
+  type ChildBroker,
   type Interaction,
   type StartedProvider,
 } from "./broker-test-kit.ts";
@@ -42,7 +44,7 @@ async function getJson(url: string): Promise<{ status: number; json: Record<stri
 
 /** Publishes a pact with the official CLI; returns its exit code and output. */
 async function publish(
-  b: StartedBrokerServer,
+  b: Pick<StartedBrokerServer, "url">,
   consumer: string,
   interactions: Interaction[],
   version: string,
@@ -61,7 +63,7 @@ async function publish(
   return { ...r, out: r.stdout + r.stderr };
 }
 
-const mainBranchOf = async (b: StartedBrokerServer, name: string) =>
+const mainBranchOf = async (b: Pick<StartedBrokerServer, "url">, name: string) =>
   (await getJson(`${b.url}/pacticipants/${encodeURIComponent(name)}`)).json.mainBranch;
 
 describe("main branch auto-detection", { timeout: 120_000 }, () => {
@@ -246,3 +248,61 @@ describe("faultline broker start: the Pact Broker's environment variables", () =
     );
   });
 });
+
+describe(
+  "faultline broker start: flags and PACT_BROKER_* variables reach the server",
+  { timeout: 120_000 },
+  () => {
+    const stopped = async (b: ChildBroker) => {
+      b.child.kill("SIGTERM");
+      expect((await b.exited).code).toBe(0);
+    };
+    const publishTo = async (url: string, version: string, branch: string, interactions: Interaction[]) =>
+      publish({ url }, "app", interactions, version, branch);
+
+    it("--main-branch-candidates and --allow-dangerous-contract-modification", async () => {
+      const b = await spawnBroker([
+        "--port",
+        "0",
+        "--data-dir",
+        tempDir("broker-flags"),
+        "--main-branch-candidates",
+        "trunk",
+        "--allow-dangerous-contract-modification",
+      ]);
+      try {
+        expect((await publishTo(b.url, "1", "main", [sku1])).code).toBe(0);
+        expect((await publishTo(b.url, "2", "trunk", [sku1])).code).toBe(0);
+        expect(await mainBranchOf(b, "app")).toBe("trunk");
+        const changed = await publishTo(b.url, "2", "trunk", [sku1, sku2]);
+        expect(changed.code, changed.out).toBe(0);
+      } finally {
+        await stopped(b);
+      }
+    });
+
+    it("PACT_BROKER_AUTO_DETECT_MAIN_BRANCH=false; changed content refused by default", async () => {
+      const b = await spawnBroker(["--port", "0", "--data-dir", tempDir("broker-env")], {
+        PACT_BROKER_AUTO_DETECT_MAIN_BRANCH: "false",
+      });
+      try {
+        expect((await publishTo(b.url, "1", "main", [sku1])).code).toBe(0);
+        expect(await mainBranchOf(b, "app")).toBeNull();
+        const changed = await publishTo(b.url, "1", "main", [sku1, sku2]);
+        expect(changed.code).not.toBe(0);
+        expect(changed.out).toMatch(/Cannot change the content of the pact/);
+      } finally {
+        await stopped(b);
+      }
+    });
+
+    it("a bad PACT_BROKER_ALLOW_DANGEROUS_CONTRACT_MODIFICATION stops the start, naming it", async () => {
+      const err = await spawnBroker(["--port", "0", "--data-dir", tempDir("broker-bad-env")], {
+        PACT_BROKER_ALLOW_DANGEROUS_CONTRACT_MODIFICATION: "maybe",
+      }).catch((e: unknown) => e);
+      expect(String(err)).toMatch(
+        /PACT_BROKER_ALLOW_DANGEROUS_CONTRACT_MODIFICATION must be true or false, got 'maybe'/,
+      );
+    });
+  },
+);
