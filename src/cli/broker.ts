@@ -28,15 +28,25 @@ function parseCandidates(value: string): string[] {
   return list;
 }
 
+function envCandidates(value: string): string[] {
+  try {
+    return parseCandidates(value);
+  } catch (err) {
+    throw new Error(
+      `PACT_BROKER_MAIN_BRANCH_CANDIDATES: ${err instanceof Error ? err.message : String(err)}`,
+      { cause: err },
+    );
+  }
+}
+
 /** A boolean environment variable as the Pact Broker's image reads them; anything else is an error naming it. */
 export function envFlag(name: string, env: NodeJS.ProcessEnv = process.env): boolean | undefined {
   const raw = env[name];
   if (raw === undefined || raw === "") return undefined;
   if (/^(true|1|yes)$/i.test(raw)) return true;
   if (/^(false|0|no)$/i.test(raw)) return false;
-  throw new InvalidArgumentError(
-    `${name} must be true or false, got '${raw}' (fix: export ${name}=true or unset it)`,
-  );
+  // A plain Error: thrown in the action, it is printed (commander prints its own errors only while parsing).
+  throw new Error(`${name} must be true or false, got '${raw}' (fix: export ${name}=true or unset it)`);
 }
 
 function parsePort(value: string): number {
@@ -93,7 +103,7 @@ export function registerBrokerCommand(program: Command): void {
       const candidates =
         opts.mainBranchCandidates ??
         (process.env.PACT_BROKER_MAIN_BRANCH_CANDIDATES
-          ? parseCandidates(process.env.PACT_BROKER_MAIN_BRANCH_CANDIDATES)
+          ? envCandidates(process.env.PACT_BROKER_MAIN_BRANCH_CANDIDATES)
           : undefined);
       const dangerous =
         opts.allowDangerousContractModification ??

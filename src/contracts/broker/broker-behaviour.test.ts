@@ -4,7 +4,10 @@
  * under an existing consumer version is refused with 409 unless dangerous modification is
  * allowed. Checked with the official pact CLI, the FFI verifier and plain HTTP.
  */
+import { execFile } from "node:child_process";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { projectRoot } from "../../paths.ts";
 import { envFlag } from "../../cli/broker.ts";
 import { startBrokerServer, type BrokerServerOptions, type StartedBrokerServer } from "./index.ts";
 import {
@@ -296,12 +299,29 @@ describe(
       }
     });
 
-    it("a bad PACT_BROKER_ALLOW_DANGEROUS_CONTRACT_MODIFICATION stops the start, naming it", async () => {
-      const err = await spawnBroker(["--port", "0", "--data-dir", tempDir("broker-bad-env")], {
-        PACT_BROKER_ALLOW_DANGEROUS_CONTRACT_MODIFICATION: "maybe",
-      }).catch((e: unknown) => e);
-      expect(String(err)).toMatch(
-        /PACT_BROKER_ALLOW_DANGEROUS_CONTRACT_MODIFICATION must be true or false, got 'maybe'/,
+    it("a bad PACT_BROKER_ALLOW_DANGEROUS_CONTRACT_MODIFICATION stops `faultline broker start`, naming it", async () => {
+      const r = await new Promise<{ code: number; stderr: string }>((resolve) =>
+        execFile(
+          process.execPath,
+          [
+            path.join(projectRoot(), "bin", "faultline.mjs"),
+            "broker",
+            "start",
+            "--port",
+            "0",
+            "--data-dir",
+            tempDir("broker-bad-env"),
+          ],
+          {
+            env: { ...process.env, PACT_BROKER_ALLOW_DANGEROUS_CONTRACT_MODIFICATION: "maybe" },
+            timeout: 30_000,
+          },
+          (err, _stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stderr }),
+        ),
+      );
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(
+        "faultline: PACT_BROKER_ALLOW_DANGEROUS_CONTRACT_MODIFICATION must be true or false, got 'maybe' (fix:",
       );
     });
   },
