@@ -2,10 +2,11 @@ import { defineConfig } from "vitest/config";
 
 // Two projects: unit tests (no Docker) and integration suites (real containers). Both run in
 // `npm test`. No retries anywhere: a retry would hide the flakiness the suites exist to find.
+// Only the integration project has the global set-up (Docker check, sweep, leak check), so
+// `npm run test:unit` runs without a Docker daemon.
 export default defineConfig({
   test: {
     retry: 0,
-    globalSetup: ["./test/global-setup.ts"],
     reporters: process.env.CI ? ["default", "junit"] : ["default"],
     outputFile: { junit: "reports/junit/vitest.xml" },
     env: {
@@ -24,6 +25,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: "integration",
+          globalSetup: ["./test/global-setup.ts"],
           include: ["test/integration/**/*.test.ts", "suites/**/*.test.ts"],
           testTimeout: 180_000,
           hookTimeout: 300_000,

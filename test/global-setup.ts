@@ -1,31 +1,49 @@
 import { randomUUID } from "node:crypto";
+import type Docker from "dockerode";
 import { removeRun, sweepLeftovers } from "../src/env/cleanup.ts";
-import { docker } from "../src/env/docker-client.ts";
+import { docker, dockerVersion } from "../src/env/docker-client.ts";
 import { LABEL_RUN_ID } from "../src/env/run-labels.ts";
 
 /**
- * Once per `vitest run`: sweep what dead runs left, give every worker one run id (so their
- * containers share it), and at the end remove this run's resources and fail if any remained.
+ * Once per `vitest run` of the integration project (the unit project needs no Docker and has no
+ * global set-up): check that Docker answers, sweep what dead runs left, give every worker one run
+ * id (so their containers share it), and at the end remove this run's resources and fail if any
+ * remained. A Docker error is an error here, never "nothing leaked".
  */
 export async function setup(): Promise<() => Promise<void>> {
   process.env.FAULTLINE_RUN_ID = `test-${randomUUID()}`;
   const runId = process.env.FAULTLINE_RUN_ID;
-  const swept = await sweepLeftovers().catch(() => undefined);
-  if (swept && swept.containers.length + swept.networks.length + swept.volumes.length > 0) {
+  await dockerVersion();
+  const swept = await sweepLeftovers();
+  if (swept.containers.length + swept.networks.length + swept.volumes.length > 0) {
     console.warn(
       `faultline: swept leftovers of dead runs: ${swept.containers.length} container(s), ${swept.networks.length} network(s), ${swept.volumes.length} volume(s)`,
     );
   }
-  return async () => {
-    const filters = JSON.stringify({ label: [`${LABEL_RUN_ID}=${runId}`] });
-    const client = docker();
-    const left = (await client.listContainers({ all: true, filters }).catch(() => [])).map((c) => c.Names[0]);
-    const nets = (await client.listNetworks({ filters }).catch(() => [])).map((n) => n.Name);
-    await removeRun(runId).catch(() => undefined);
-    if (left.length + nets.length > 0) {
-      throw new Error(
-        `Tests leaked ${left.length} container(s) and ${nets.length} network(s) of run ${runId} (removed now): ${[...left, ...nets].join(", ")}`,
-      );
-    }
-  };
+  return () => leakCheck(runId);
+}
+
+/**
+ * Lists what of run `runId` is still there, removes it, and throws when anything was left or
+ * when Docker could not be asked (so a Docker error never reads as "no leaks").
+ */
+export async function leakCheck(runId: string, client: Docker = docker()): Promise<void> {
+  const filters = JSON.stringify({ label: [`${LABEL_RUN_ID}=${runId}`] });
+  let left: string[];
+  let nets: string[];
+  try {
+    left = (await client.listContainers({ all: true, filters })).map((c) => c.Names[0] ?? c.Id);
+    nets = (await client.listNetworks({ filters })).map((n) => n.Name);
+  } catch (err) {
+    throw new Error(
+      `The leak check of run ${runId} could not list its containers and networks, so leaks are unknown: ${err instanceof Error ? err.message : String(err)}`,
+      { cause: err },
+    );
+  }
+  await removeRun(runId, client);
+  if (left.length + nets.length > 0) {
+    throw new Error(
+      `Tests leaked ${left.length} container(s) and ${nets.length} network(s) of run ${runId} (removed now): ${[...left, ...nets].join(", ")}`,
+    );
+  }
 }

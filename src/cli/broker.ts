@@ -11,6 +11,42 @@ interface StartOptions {
   username?: string;
   password?: string;
   verbose?: boolean;
+  autoDetectMainBranch: boolean;
+  mainBranchCandidates?: string[];
+  allowDangerousContractModification?: boolean;
+}
+
+function parseCandidates(value: string): string[] {
+  const list = value
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (list.length === 0)
+    throw new InvalidArgumentError(
+      `give branch names separated by commas (e.g. develop,main,master), got '${value}'`,
+    );
+  return list;
+}
+
+function envCandidates(value: string): string[] {
+  try {
+    return parseCandidates(value);
+  } catch (err) {
+    throw new Error(
+      `PACT_BROKER_MAIN_BRANCH_CANDIDATES: ${err instanceof Error ? err.message : String(err)}`,
+      { cause: err },
+    );
+  }
+}
+
+/** A boolean environment variable as the Pact Broker's image reads them; anything else is an error naming it. */
+export function envFlag(name: string, env: NodeJS.ProcessEnv = process.env): boolean | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return undefined;
+  if (/^(true|1|yes)$/i.test(raw)) return true;
+  if (/^(false|0|no)$/i.test(raw)) return false;
+  // A plain Error: thrown in the action, it is printed (commander prints its own errors only while parsing).
+  throw new Error(`${name} must be true or false, got '${raw}' (fix: export ${name}=true or unset it)`);
 }
 
 function parsePort(value: string): number {
@@ -36,7 +72,20 @@ export function registerBrokerCommand(program: Command): void {
     .option("--username <u>", "require basic auth with this user (env PACT_BROKER_USERNAME)")
     .option("--password <p>", "password for --username (env PACT_BROKER_PASSWORD)")
     .option("--verbose", "log every request (method, path, status, duration)")
-    .action(async (opts: StartOptions) => {
+    .option(
+      "--no-auto-detect-main-branch",
+      "do not make a candidate branch the main branch of a pacticipant that has none (env PACT_BROKER_AUTO_DETECT_MAIN_BRANCH=false)",
+    )
+    .option(
+      "--main-branch-candidates <list>",
+      "branches auto-detected as main, comma-separated (env PACT_BROKER_MAIN_BRANCH_CANDIDATES; default develop,main,master)",
+      parseCandidates,
+    )
+    .option(
+      "--allow-dangerous-contract-modification",
+      "accept changed pact content under an existing consumer version instead of refusing it with 409 (env PACT_BROKER_ALLOW_DANGEROUS_CONTRACT_MODIFICATION=true)",
+    )
+    .action(async (opts: StartOptions, command: Command) => {
       const token = opts.token ?? process.env.PACT_BROKER_TOKEN;
       const username = opts.username ?? process.env.PACT_BROKER_USERNAME;
       const password = opts.password ?? process.env.PACT_BROKER_PASSWORD;
@@ -47,7 +96,23 @@ export function registerBrokerCommand(program: Command): void {
       const log = (message: string): void => {
         process.stderr.write(`${message}\n`);
       };
+      const fromCli = (name: string) => command.getOptionValueSource(name) === "cli";
+      const autoDetect = fromCli("autoDetectMainBranch")
+        ? opts.autoDetectMainBranch
+        : (envFlag("PACT_BROKER_AUTO_DETECT_MAIN_BRANCH") ?? true);
+      const candidates =
+        opts.mainBranchCandidates ??
+        (process.env.PACT_BROKER_MAIN_BRANCH_CANDIDATES
+          ? envCandidates(process.env.PACT_BROKER_MAIN_BRANCH_CANDIDATES)
+          : undefined);
+      const dangerous =
+        opts.allowDangerousContractModification ??
+        envFlag("PACT_BROKER_ALLOW_DANGEROUS_CONTRACT_MODIFICATION") ??
+        false;
       const server = await startBrokerServer({
+        autoDetectMainBranch: autoDetect,
+        ...(candidates ? { mainBranchCandidates: candidates } : {}),
+        allowDangerousContractModification: dangerous,
         port: opts.port,
         host: opts.host,
         dataDir: path.resolve(opts.dataDir),

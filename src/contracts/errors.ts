@@ -22,6 +22,11 @@ export class VerificationError extends Error {
     readonly failures: InteractionFailure[],
     /** The verifier's own output (already stripped of secrets). */
     readonly output: string,
+    /** The verifier's report (`passed: false`), when it ran far enough to give one. */
+    readonly report?: {
+      passed: boolean;
+      interactions: { description: string; ok: boolean; pending: boolean }[];
+    },
   ) {
     super(
       failures.length > 0

@@ -80,6 +80,11 @@ export interface VerifyOptions {
   publish?: PublishResults;
   /** Default true: no pacts for this provider is a failure. */
   failIfNoPactsFound?: boolean;
+  /**
+   * Default true: a failed verification throws a VerificationError (its `report` has `passed:
+   * false`). False: it resolves with that report instead, for callers that record the outcome.
+   */
+  throwOnFailure?: boolean;
   logLevel?: "error" | "warn" | "info" | "debug" | "trace";
 }
 
@@ -93,8 +98,14 @@ export interface InteractionResult {
 
 export interface VerificationReport {
   provider: string;
+  /**
+   * The FFI verifier's own outcome: false when it reported a failure or any interaction that
+   * is not pending did not match. Pending failures do not make it false (that is what pending means).
+   */
   passed: boolean;
   interactions: InteractionResult[];
+  /** Failing interactions that are not pending, with their mismatches (empty when it passed). */
+  failures: InteractionFailure[];
   /** Failures of pending pacts: reported, not failing. */
   pendingFailures: InteractionFailure[];
   /** The broker's notices (pending, WIP, which selectors matched). */
@@ -102,7 +113,8 @@ export interface VerificationReport {
   durationMs: number;
 }
 
-interface VerifierJson {
+/** What the FFI verifier returns (as JSON text) when it ran. */
+export interface VerifierJson {
   result?: boolean;
   notices?: { when?: string; text?: string }[];
   output?: string[];
@@ -151,6 +163,7 @@ export async function verifyProvider(o: VerifyOptions): Promise<VerificationRepo
         provider: o.provider,
         passed: true,
         interactions: [],
+        failures: [],
         pendingFailures: [],
         notices: [],
         durationMs: 0,
@@ -197,8 +210,6 @@ export async function verifyProvider(o: VerifyOptions): Promise<VerificationRepo
           : {}),
         ...(o.publish.buildUrl ? { buildUrl: o.publish.buildUrl } : {}),
       });
-    } else if (s.consumerVersionSelectors.some((x) => x.matchingBranch)) {
-      // unreachable: checked above
     }
   }
 
@@ -214,49 +225,77 @@ export async function verifyProvider(o: VerifyOptions): Promise<VerificationRepo
 
   const t0 = performance.now();
   let raw: unknown;
+  let rejected = false;
   try {
     raw = await new Verifier(opts).verifyProvider();
   } catch (err) {
-    const durationMs = performance.now() - t0;
-    const json = parseVerifierJson(err instanceof Error ? err.message : String(err));
-    if (!json) {
+    rejected = true;
+    const message = err instanceof Error ? err.message : String(err);
+    if (!parseVerifierJson(message)) {
+      // The verifier could not run at all (a connection refused, a broker error): no report.
       throw new VerificationError(
         o.provider,
         [],
-        redactor.redact(String(err instanceof Error ? err.message : err)) +
-          ` (after ${Math.round(durationMs)} ms)`,
+        redactor.redact(message) + ` (after ${Math.round(performance.now() - t0)} ms)`,
       );
     }
-    const known = (json.interactionResults ?? []).map((r) => r.description ?? "");
-    const failures = (json.errors ?? []).map((e) => toFailure(e, redactor, known));
-    throw new VerificationError(o.provider, failures, redactor.redact((json.output ?? []).join("\n")));
+    raw = message;
   }
   const durationMs = performance.now() - t0;
   const json = parseVerifierJson(typeof raw === "string" ? raw : JSON.stringify(raw ?? {})) ?? {};
-  const interactions = (json.interactionResults ?? []).map((r) => ({
-    description: r.description ?? "",
-    result: r.result ?? "",
-    ok: r.result === "OK",
-    pending: r.pending ?? false,
-  }));
-  if (interactions.length === 0 && failIfNoPactsFound) {
+  const report = reportOf(o.provider, json, rejected, durationMs, redactor);
+  if (report.passed && report.interactions.length === 0 && failIfNoPactsFound) {
     throw new VerificationError(
       o.provider,
       [],
       `No interactions were verified for ${o.provider}: that is not a pass.\n${redactor.redact((json.output ?? []).join("\n"))}`,
+      { ...report, passed: false },
     );
   }
+  if (!report.passed && (o.throwOnFailure ?? true))
+    throw new VerificationError(
+      o.provider,
+      report.failures,
+      redactor.redact((json.output ?? []).join("\n")),
+      report,
+    );
+  return report;
+}
+
+/**
+ * The report of one run of the verifier, from its JSON. `passed` is the verifier's own result,
+ * and false as well when a non-pending interaction is not OK or a non-pending error is listed.
+ */
+export function reportOf(
+  provider: string,
+  json: VerifierJson,
+  rejected: boolean,
+  durationMs: number,
+  redactor: Redactor = new Redactor([]),
+): VerificationReport {
+  const known = (json.interactionResults ?? []).map((r) => r.description ?? "");
+  const failures = (json.errors ?? []).map((e) => toFailure(e, redactor, known));
+  const pendingFailures = (json.pendingErrors ?? []).map((e) => toFailure(e, redactor, known));
+  // The verifier lists pending failures in pendingErrors; its interactionResults say "Error"
+  // for them too, without a pending flag.
+  const pendingNames = new Set(pendingFailures.map((f) => f.description));
+  const interactions = (json.interactionResults ?? []).map((r) => ({
+    description: r.description ?? "",
+    result: r.result ?? "",
+    ok: r.result === "OK",
+    pending: r.pending ?? pendingNames.has(redactor.redact(r.description ?? "")),
+  }));
+  const passed =
+    !rejected &&
+    json.result !== false &&
+    failures.length === 0 &&
+    interactions.every((i) => i.ok || i.pending);
   return {
-    provider: o.provider,
-    passed: true,
+    provider,
+    passed,
     interactions,
-    pendingFailures: (json.pendingErrors ?? []).map((e) =>
-      toFailure(
-        e,
-        redactor,
-        (json.interactionResults ?? []).map((r) => r.description ?? ""),
-      ),
-    ),
+    failures,
+    pendingFailures,
     notices: (json.notices ?? []).map((n) => redactor.redact(n.text ?? "")).filter(Boolean),
     durationMs,
   };

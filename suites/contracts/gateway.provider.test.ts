@@ -59,6 +59,8 @@ describe("gateway honours the storefront's pact (real stack)", () => {
       );
       expect(outcome).toBeInstanceOf(VerificationError);
       const err = outcome as VerificationError;
+      // The verifier's own outcome, carried by the error.
+      expect(err.report?.passed).toBe(false);
       console.log(`what a provider team sees:\n${err.message}`);
       // Exactly the two interactions whose response carries an order fail ...
       expect(err.failures.map((f) => f.description).sort()).toEqual([

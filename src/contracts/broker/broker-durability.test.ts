@@ -3,59 +3,19 @@
  * nothing that was acknowledged and leaves nothing half-written; `broker start` stops cleanly on
  * SIGTERM, closing the database.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { BrokerStore } from "./broker-store.ts";
 import { startBrokerServer } from "./index.ts";
-import { pactBroker, startProductProvider, tempDir, verifyFromBroker, writePact } from "./broker-test-kit.ts";
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const projectRoot = path.resolve(here, "../../..");
-
-interface ChildBroker {
-  child: ChildProcess;
-  url: string;
-  output: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-/** Starts `broker start` in its own process and waits for the URL it prints. */
-async function spawnBroker(args: string[], env: Record<string, string> = {}): Promise<ChildBroker> {
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", path.join(here, "broker-cli-child.ts"), "broker", "start", ...args],
-    {
-      cwd: projectRoot,
-      env: { ...process.env, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
-  let out = "";
-  child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
-  child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on("exit", (code, signal) => resolve({ code, signal })),
-  );
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`broker child did not print its URL within 30000ms: ${out}`)),
-      30_000,
-    );
-    const onData = (): void => {
-      const m = /^(http:\/\/127\.0\.0\.1:\d+)$/m.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    };
-    child.stdout!.on("data", onData);
-    void exited.then(() => reject(new Error(`broker child exited before printing its URL: ${out}`)));
-  });
-  return { child, url, output: () => out, exited };
-}
+import {
+  pactBroker,
+  spawnBroker,
+  startProductProvider,
+  tempDir,
+  verifyFromBroker,
+  writePact,
+} from "./broker-test-kit.ts";
 
 function publishBody(version: string): Record<string, unknown> {
   const pact = {
@@ -215,7 +175,7 @@ describe("broker durability", { timeout: 120_000 }, () => {
       }
     };
     const workers = [0, 1, 2, 3, 4, 5].map(worker);
-    while (acknowledged.length < 60) await new Promise((r) => setTimeout(r, 5));
+    await expect.poll(() => acknowledged.length, { timeout: 60_000, interval: 5 }).toBeGreaterThanOrEqual(60);
     broker.child.kill("SIGKILL");
     killed = true;
     await Promise.all(workers);

@@ -59,6 +59,28 @@ export class BrokerConflictError extends BrokerError {
   }
 }
 
+/**
+ * 409 on `POST /contracts/publish`: a contract would change the pact content already published
+ * under that consumer version. Shaped as the Pact Broker answers it (notices and
+ * `errors.contracts`), which the pact CLI prints.
+ */
+export class BrokerContractConflictError extends BrokerError {
+  readonly status = 409;
+  constructor(readonly reasons: string[]) {
+    super(reasons.join("\n"));
+    this.name = "BrokerContractConflictError";
+  }
+
+  toBody(): Record<string, unknown> {
+    return {
+      title: "Conflict",
+      status: 409,
+      notices: this.reasons.map((text) => ({ type: "error", text })),
+      errors: { contracts: this.reasons },
+    };
+  }
+}
+
 /** 401: credentials are missing or wrong. Never carries the expected credentials. */
 export class BrokerUnauthorizedError extends BrokerError {
   readonly status = 401;

@@ -7,7 +7,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { timingSafeEqual } from "node:crypto";
-import { BrokerApi, type ApiResponse } from "./broker-api.ts";
+import { BrokerApi, type ApiResponse, type BrokerBehaviour } from "./broker-api.ts";
 import {
   BrokerError,
   BrokerPayloadTooLargeError,
@@ -46,7 +46,9 @@ export interface BrokerRequestRecord {
   durationMs: number;
 }
 
-export interface BrokerServerOptions {
+export type { BrokerBehaviour };
+
+export interface BrokerServerOptions extends BrokerBehaviour {
   /** 0 or undefined: a free port. */
   port?: number;
   /** Default 127.0.0.1. */
@@ -164,7 +166,15 @@ export async function startBrokerServer(options: BrokerServerOptions): Promise<S
   const logger = options.logger;
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
   const store = BrokerStore.open(options.dataDir);
-  const api = new BrokerApi(store);
+  const api = new BrokerApi(store, {
+    ...(options.autoDetectMainBranch !== undefined
+      ? { autoDetectMainBranch: options.autoDetectMainBranch }
+      : {}),
+    ...(options.mainBranchCandidates ? { mainBranchCandidates: options.mainBranchCandidates } : {}),
+    ...(options.allowDangerousContractModification !== undefined
+      ? { allowDangerousContractModification: options.allowDangerousContractModification }
+      : {}),
+  });
   let fallbackBase = `http://${host}`;
   const routeOf = (method: string, path: string): string | undefined => {
     const found = api.routes.lookup(method, path);
@@ -247,6 +257,10 @@ export async function startBrokerServer(options: BrokerServerOptions): Promise<S
       if (result.status === 204) {
         res.writeHead(204);
         res.end();
+      } else if (typeof result.body === "string" && result.headers?.["Content-Type"]) {
+        // A page (the relation docs), sent as it is.
+        res.writeHead(result.status, { ...result.headers, "Content-Length": Buffer.byteLength(result.body) });
+        res.end(method === "HEAD" ? undefined : result.body);
       } else {
         send(res, result.status, method === "HEAD" ? undefined : result.body, result.headers);
       }

@@ -535,6 +535,18 @@ export class BrokerStore {
     });
   }
 
+  /** Sets the pacticipant's main branch when it has none; returns whether it did. */
+  setMainBranchIfUnset(pacticipantId: number, branch: string): boolean {
+    return this.write(
+      () =>
+        this.db
+          .prepare(
+            "UPDATE pacticipants SET main_branch = ?, updated_at = ? WHERE id = ? AND main_branch IS NULL",
+          )
+          .run(branch, now(), pacticipantId).changes > 0,
+    );
+  }
+
   branchesOfVersion(versionId: number): string[] {
     return (
       this.db

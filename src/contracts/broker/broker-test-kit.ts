@@ -2,12 +2,13 @@
  * Shared parts of the broker tests: the official pact CLI binary, hand-written pacts, a tiny
  * provider, the FFI verifier, and a recorder of the endpoints the clients called.
  */
-import { execFile } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { Verifier } from "@pact-foundation/pact";
 import type { BrokerRequestRecord } from "./index.ts";
 import { pactCliBinary } from "../pact-cli.ts";
@@ -176,4 +177,49 @@ export class EndpointRecorder {
   endpoints(from = 0): string[] {
     return [...new Set(this.records.slice(from).map((r) => `${r.method} ${r.route ?? r.path}`))];
   }
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const projectRoot = path.resolve(here, "../../..");
+
+export interface ChildBroker {
+  child: ChildProcess;
+  url: string;
+  output: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Starts `broker start` in its own process and waits for the URL it prints. */
+export async function spawnBroker(args: string[], env: Record<string, string> = {}): Promise<ChildBroker> {
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", path.join(here, "broker-cli-child.ts"), "broker", "start", ...args],
+    {
+      cwd: projectRoot,
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  let out = "";
+  child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on("exit", (code, signal) => resolve({ code, signal })),
+  );
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`broker child did not print its URL within 30000ms: ${out}`)),
+      30_000,
+    );
+    const onData = (): void => {
+      const m = /^(http:\/\/127\.0\.0\.1:\d+)$/m.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    };
+    child.stdout!.on("data", onData);
+    void exited.then(() => reject(new Error(`broker child exited before printing its URL: ${out}`)));
+  });
+  return { child, url, output: () => out, exited };
 }

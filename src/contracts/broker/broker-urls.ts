@@ -105,6 +105,24 @@ export class BrokerUrls {
     const url = `${this.base}/pacts/provider/${enc(provider)}/consumer/${enc(consumer)}/latest`;
     return tag === undefined ? url : `${url}/${enc(tag)}`;
   }
+  /** Every pact version of a provider (optionally only consumer versions with `tag`). */
+  providerPacts(provider: string, tag?: string): string {
+    const url = `${this.base}/pacts/provider/${enc(provider)}`;
+    return tag === undefined ? url : `${url}/tag/${enc(tag)}`;
+  }
+  latestProviderPacts(provider: string, tag?: string): string {
+    const url = `${this.base}/pacts/provider/${enc(provider)}/latest`;
+    return tag === undefined ? url : `${url}/${enc(tag)}`;
+  }
+  latestVerification(provider: string, consumer: string, sha: string): string {
+    return `${this.pactVersion(provider, consumer, sha)}/verification-results/latest`;
+  }
+  latestVerificationsForConsumerVersion(consumer: string, number: string): string {
+    return `${this.version(consumer, number)}/latest-verification-results`;
+  }
+  doc(rel: string): string {
+    return `${this.base}/doc/${enc(rel)}`;
+  }
   providerPactsForVerification(provider: string): string {
     return `${this.base}/pacts/provider/${enc(provider)}/for-verification`;
   }

@@ -175,7 +175,7 @@ export function versionResource(
         templated: true,
       },
       "pb:latest-verification-results-where-pacticipant-is-consumer": {
-        href: `${urls.version(p.name, v.number)}/latest-verification-results`,
+        href: urls.latestVerificationsForConsumerVersion(p.name, v.number),
         title: "Latest verification results for consumer version",
       },
       "pb:record-deployment": environments.map((e) => ({
@@ -301,6 +301,10 @@ export function pactResource(
         title: "Latest version of this pact",
       },
       "pb:publish-verification-results": { href: publishHref, title: "Publish verification results" },
+      "pb:latest-verification-results": {
+        href: urls.latestVerification(provider.name, consumer.name, pactVersion.sha),
+        title: "Latest verification results of this pact content",
+      },
       "pb:consumer-version-pact": {
         href: urls.pactForConsumerVersion(provider.name, consumer.name, consumerVersion.number),
         title: "Pact for this consumer version",

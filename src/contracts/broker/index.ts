@@ -2,6 +2,7 @@
 export {
   startBrokerServer,
   type BrokerAuth,
+  type BrokerBehaviour,
   type BrokerLogger,
   type BrokerRequestRecord,
   type BrokerServerOptions,
@@ -9,6 +10,7 @@ export {
 } from "./broker-server.ts";
 export {
   BrokerConflictError,
+  BrokerContractConflictError,
   BrokerError,
   BrokerNotFoundError,
   BrokerStartError,

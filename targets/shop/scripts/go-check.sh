@@ -5,6 +5,8 @@
 #
 # Usage: targets/shop/scripts/go-check.sh [module ...]     e.g. go-check.sh platform payments
 # PostgreSQL tests run the faultline/postgres:15 image through testcontainers-go (Ryuk off).
+# With GO_TEST_JSON=<file>, `go test -json` events are appended to that file instead of the
+# usual output (the harness reads them to check that no test was skipped).
 set -euo pipefail
 
 STATICCHECK_VERSION=v0.8.2   # honnef.co/go/tools/cmd/staticcheck
@@ -39,7 +41,11 @@ for m in "${modules[@]}"; do
     cd "${shop_dir}/${m}" &&
       go vet ./... &&
       "${bin_dir}/staticcheck" ./... &&
-      go test -race -count=1 -tags="${IMAGE_TAGS}" ./...
+      if [[ -n "${GO_TEST_JSON:-}" ]]; then
+        go test -json -race -count=1 -tags="${IMAGE_TAGS}" ./... >> "${GO_TEST_JSON}"
+      else
+        go test -race -count=1 -tags="${IMAGE_TAGS}" ./...
+      fi
   ) || status=1
 done
 exit "${status}"

@@ -17,6 +17,8 @@ import (
 	"github.com/testcontainers/testcontainers-go/wait"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"faultline.dev/shop/platform/pg/pgtest"
+
 	"faultline.dev/shop/orders/internal/adapters"
 	"faultline.dev/shop/orders/internal/app"
 	"faultline.dev/shop/orders/internal/domain/order"
@@ -33,7 +35,7 @@ func startKafka(t *testing.T) (testcontainers.Container, string) {
 		t.Skip("-short: skipping the Kafka container")
 	}
 	if reason := dockerUnreachable(); reason != "" {
-		t.Skip(reason)
+		pgtest.DockerUnavailable(t, reason)
 	}
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

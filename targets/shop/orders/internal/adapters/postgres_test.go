@@ -14,6 +14,7 @@ import (
 	"github.com/testcontainers/testcontainers-go/wait"
 
 	"faultline.dev/shop/platform/pg"
+	"faultline.dev/shop/platform/pg/pgtest"
 
 	"faultline.dev/shop/orders/internal/adapters"
 )
@@ -62,8 +63,8 @@ func TestMain(m *testing.M) {
 }
 
 // postgresPool returns a pool on a migrated orders database in a container shared by
-// the package's tests, with the tables emptied. It skips the test when Docker is not
-// reachable and fails it on any other problem (a missing image included).
+// the package's tests, with the tables emptied. When Docker is not reachable it fails the
+// test in CI and skips it elsewhere; any other problem (a missing image included) fails it.
 func postgresPool(t *testing.T) *pgxpool.Pool {
 	t.Helper()
 	if testing.Short() {
@@ -71,7 +72,7 @@ func postgresPool(t *testing.T) *pgxpool.Pool {
 	}
 	shared.once.Do(startPostgres)
 	if shared.skip != "" {
-		t.Skip(shared.skip)
+		pgtest.DockerUnavailable(t, shared.skip)
 	}
 	if shared.err != nil {
 		t.Fatal(shared.err)
@@ -142,7 +143,7 @@ func dockerUnreachable() string {
 			err = provider.Health(ctx)
 		}
 		if err != nil {
-			docker.reason = fmt.Sprintf("Docker is not reachable, skipping container tests: %v", err)
+			docker.reason = fmt.Sprintf("Docker is not reachable for the container tests: %v", err)
 		}
 	})
 	return docker.reason

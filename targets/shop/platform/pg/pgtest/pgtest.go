@@ -5,7 +5,7 @@
 //	func TestMain(m *testing.M) { pgtest.Main(m) }
 //
 //	func TestSomething(t *testing.T) {
-//		dsn := pgtest.NewDatabase(t) // skips, saying why, only when Docker is not reachable
+//		dsn := pgtest.NewDatabase(t) // Docker not reachable: fails in CI, skips (saying why) elsewhere
 //		...
 //	}
 package pgtest
@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -216,8 +217,27 @@ func Main(m *testing.M) {
 	os.Exit(code)
 }
 
-// SharedServer returns the binary's container, starting it on first use. It skips the
-// test, saying so, only when Docker is not reachable; any other problem fails it.
+// InCI reports whether the tests run in CI: CI is set to anything but "", "0" or "false".
+func InCI() bool {
+	v := strings.ToLower(strings.TrimSpace(os.Getenv("CI")))
+	return v != "" && v != "0" && v != "false"
+}
+
+// DockerUnavailable ends a test that needs Docker when Docker is not reachable. In CI it
+// fails the test: a skip there would let a build pass that never ran its database tests.
+// Elsewhere (a laptop without Docker) it skips, saying why.
+func DockerUnavailable(t testing.TB, reason string) {
+	t.Helper()
+	if InCI() {
+		t.Fatalf("FAILED: %s (CI=%s: in CI a test that needs Docker fails when Docker is not reachable; start Docker, e.g. `npm run setup`)", reason, os.Getenv("CI"))
+		return
+	}
+	t.Skipf("SKIPPED: %s", reason)
+}
+
+// SharedServer returns the binary's container, starting it on first use. When Docker is
+// not reachable it fails the test in CI and skips it elsewhere (DockerUnavailable); any
+// other problem fails it.
 func SharedServer(t testing.TB) *Server {
 	t.Helper()
 	shared.Lock()
@@ -231,7 +251,8 @@ func SharedServer(t testing.TB) *Server {
 		shared.server, shared.err = Start(ctx)
 	}
 	if errors.Is(shared.err, ErrDockerUnreachable) {
-		t.Skipf("SKIPPED: PostgreSQL tests need Docker with image %s: %v", Image, shared.err)
+		DockerUnavailable(t, fmt.Sprintf("PostgreSQL tests need Docker with image %s: %v", Image, shared.err))
+		return nil
 	}
 	if shared.err != nil {
 		t.Fatal(shared.err)
