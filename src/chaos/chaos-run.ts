@@ -122,13 +122,21 @@ export async function runChaosJob(o: ChaosJobOptions): Promise<ChaosJobResult> {
   }
   const interrupted = o.signal?.aborted || results.some((r) => r.status === "interrupted");
   const detectionWrong = detection?.cells.some((c) => !c.ok) ?? false;
+  // verify-detection is judged on its matrix (sabotaged runs are meant to deviate); a run on
+  // the scenarios themselves.
   const status: Journal["status"] = interrupted
     ? "interrupted"
-    : harnessBroke || results.some((r) => r.status === "aborted")
+    : harnessBroke
       ? "aborted"
-      : results.some((r) => r.status === "failed") || detectionWrong
-        ? "failed"
-        : "completed";
+      : detection
+        ? detectionWrong
+          ? "failed"
+          : "completed"
+        : results.some((r) => r.status === "aborted")
+          ? "aborted"
+          : results.some((r) => r.status === "failed")
+            ? "failed"
+            : "completed";
   const journal: Journal = {
     version: 2,
     runId: o.runId,

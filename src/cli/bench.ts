@@ -3,6 +3,8 @@ import { installCleanupHandlers } from "../env/cleanup.ts";
 import { runId } from "../env/run-labels.ts";
 import { serviceBench } from "../load/service-bench.ts";
 import { startupBench } from "../load/startup-bench.ts";
+import { chaosBench } from "../chaos/bench.ts";
+import { projectRoot } from "../paths.ts";
 
 const print = (x: unknown) => process.stdout.write(`${JSON.stringify(x, null, 2)}\n`);
 
@@ -36,5 +38,26 @@ export function registerBenchCommand(program: Command): void {
     .action(async (opts: { target: string; samples: string }) => {
       installCleanupHandlers(runId());
       print(await serviceBench(opts.target, Math.max(1, Number(opts.samples) || 20)));
+    });
+
+  bench
+    .command("chaos")
+    .description(
+      "the chaos catalog on one stack: wall time, fault call to in force, heal to steady state, breaker fail-fast vs deadline",
+    )
+    .option("-t, --target <name|file>", "target", "shop")
+    .option("--detection", "time verify-detection instead of the catalog")
+    .option("--seed <n>", "seed", "1")
+    .action(async (opts: { target: string; detection?: boolean; seed: string }) => {
+      installCleanupHandlers(runId());
+      print(
+        await chaosBench({
+          root: projectRoot(),
+          target: opts.target,
+          detection: opts.detection,
+          seed: Number(opts.seed),
+          log: (l) => process.stderr.write(`${l}\n`),
+        }),
+      );
     });
 }
