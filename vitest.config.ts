@@ -12,7 +12,7 @@ export default defineConfig({
     env: {
       TESTCONTAINERS_RYUK_DISABLED: "true",
       // A local socket: the host is this machine (see bin/faultline.mjs).
-      ...(process.env.DOCKER_HOST ? {} : { TESTCONTAINERS_HOST_OVERRIDE: "localhost" }),
+      ...(process.env.DOCKER_HOST ? {} : { TESTCONTAINERS_HOST_OVERRIDE: "127.0.0.1" }),
       PACT_DO_NOT_TRACK: "true",
       SCARF_ANALYTICS: "false",
     },

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { dockerVersion } from "../env/docker-client.ts";
-import { commandVersion, freeDiskBytes, runDoctor } from "../env/doctor.ts";
+import { commandVersion, exposedPorts, freeDiskBytes, runDoctor } from "../env/doctor.ts";
 import { useProtobufPlugin } from "../contracts/protobuf-plugin.ts";
 import { imageStatuses } from "../images/image-builder.ts";
 import { projectRoot } from "../paths.ts";
@@ -19,6 +19,7 @@ export function registerDoctorCommand(program: Command): void {
           imageStatuses: () => imageStatuses(),
           commandVersion,
           freeDiskBytes,
+          exposedPorts,
           protobufPlugin: async () => {
             const p = useProtobufPlugin();
             return `protobuf ${p.version} in ${p.dir}`;

@@ -30,6 +30,21 @@ export interface DoctorProbes {
   freeDiskBytes(dir: string): Promise<number>;
   /** The Pact protobuf plugin's install: its folder, or an error saying how to build it. */
   protobufPlugin?(): Promise<string>;
+  /** Published ports of faultline's running containers that listen beyond loopback ("name port ip"). */
+  exposedPorts?(): Promise<string[]>;
+}
+
+/** Every published port of a running faultline container whose host address is not loopback. */
+export async function exposedPorts(): Promise<string[]> {
+  const { docker } = await import("./docker-client.ts");
+  const out: string[] = [];
+  const filters = JSON.stringify({ label: ["dev.faultline"] });
+  for (const c of await docker().listContainers({ filters })) {
+    for (const p of c.Ports ?? [])
+      if (p.IP && p.IP !== "127.0.0.1" && p.IP !== "::1" && p.PublicPort)
+        out.push(`${c.Names[0]?.replace(/^\//, "")} port ${p.PublicPort} on ${p.IP}`);
+  }
+  return out;
 }
 
 export const MIN_FREE_DISK_BYTES = 5 * 1024 ** 3;
@@ -209,6 +224,24 @@ export async function runDoctor(probes: DoctorProbes, projectDir: string): Promi
         fix: "bash tools/pact-protobuf-plugin/scripts/install.sh   (npm run setup does it)",
       });
     }
+  }
+
+  if (probes.exposedPorts) {
+    const open = await probes.exposedPorts().catch(() => [] as string[]);
+    checks.push(
+      open.length === 0
+        ? {
+            name: "published ports",
+            status: "ok",
+            detail: "every running faultline container listens on loopback only",
+          }
+        : {
+            name: "published ports",
+            status: "warn",
+            detail: `${open.length} published port(s) listen beyond loopback: ${open.slice(0, 5).join("; ")}${open.length > 5 ? "; …" : ""}`,
+            fix: "unset FAULTLINE_BIND_HOST unless you mean it, then: faultline down --all and start the stack again",
+          },
+    );
   }
 
   const free = await probes.freeDiskBytes(projectDir);

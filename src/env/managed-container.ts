@@ -1,10 +1,22 @@
-import { GenericContainer } from "testcontainers";
+import { GenericContainer, type StartedTestContainer } from "testcontainers";
+import { bindPublishedPorts } from "./bind-host.ts";
 import { docker } from "./docker-client.ts";
 import { runLabels } from "./run-labels.ts";
 
-/** A Testcontainers container carrying this run's labels, so cleanup and the leftover sweep find it. */
+/** A container whose published ports listen on loopback only (FAULTLINE_BIND_HOST widens it). */
+export class LoopbackContainer extends GenericContainer {
+  override async start(): Promise<StartedTestContainer> {
+    bindPublishedPorts(this);
+    return super.start();
+  }
+}
+
+/**
+ * A Testcontainers container carrying this run's labels, so cleanup and the leftover sweep find
+ * it, never pulled, its ports published on loopback only.
+ */
 export function managedContainer(image: string): GenericContainer {
-  return new GenericContainer(image).withLabels(runLabels()).withPullPolicy({ shouldPull: () => false });
+  return new LoopbackContainer(image).withLabels(runLabels()).withPullPolicy({ shouldPull: () => false });
 }
 
 export interface RunNetwork {

@@ -1,6 +1,7 @@
 import { AbstractStartedContainer, GenericContainer, Wait, type StartedTestContainer } from "testcontainers";
 import { Toxiproxy, type Proxy } from "toxiproxy-node-client";
 import { imageRef } from "../images/catalog.ts";
+import { bindPublishedPorts } from "./bind-host.ts";
 import { runLabels } from "./run-labels.ts";
 
 /** Toxiproxy's API port and the pool of ports its proxies listen on (as the upstream module uses). */
@@ -38,6 +39,7 @@ export class ToxiproxyContainer extends GenericContainer {
   }
 
   override async start(): Promise<StartedToxiproxyContainer> {
+    bindPublishedPorts(this);
     return new StartedToxiproxyContainer(await super.start(), this.portCount);
   }
 }

@@ -51,7 +51,7 @@ describe("targets/shop Go modules: go vet, staticcheck, go test -race", () => {
               GO_TEST_JSON: events,
               TESTCONTAINERS_RYUK_DISABLED: "true",
               // This machine has /.dockerenv, so testcontainers-go would dial the default gateway.
-              TESTCONTAINERS_HOST_OVERRIDE: process.env.TESTCONTAINERS_HOST_OVERRIDE ?? "localhost",
+              TESTCONTAINERS_HOST_OVERRIDE: process.env.TESTCONTAINERS_HOST_OVERRIDE ?? "127.0.0.1",
             },
             maxBuffer: 64 * 1024 * 1024,
             timeout: 900_000,

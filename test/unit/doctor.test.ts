@@ -119,3 +119,18 @@ describe("doctor: the Pact protobuf plugin", () => {
     expect(missing.ok).toBe(false);
   });
 });
+
+describe("doctor: published ports", () => {
+  it("warns about a faultline container listening beyond loopback, with the fix", async () => {
+    const r = await runDoctor(
+      { ...probes(), exposedPorts: async () => ["faultline-shop-x-toxiproxy port 32768 on 0.0.0.0"] },
+      "/",
+    );
+    const c = r.checks.find((x) => x.name === "published ports")!;
+    expect(c.status).toBe("warn");
+    expect(c.detail).toMatch(/0\.0\.0\.0/);
+    expect(c.fix).toMatch(/FAULTLINE_BIND_HOST/);
+    const ok = await runDoctor({ ...probes(), exposedPorts: async () => [] }, "/");
+    expect(ok.checks.find((x) => x.name === "published ports")!.status).toBe("ok");
+  });
+});
