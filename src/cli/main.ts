@@ -1,5 +1,5 @@
 import { Command, CommanderError } from "commander";
-import { signalCleanup } from "../env/cleanup.ts";
+import { signalCleanup, sweepBeforeStart } from "../env/cleanup.ts";
 import { registerBenchCommand } from "./bench.ts";
 import { registerBrokerCommand } from "./broker.ts";
 import { registerChaosCommands } from "./chaos.ts";
@@ -27,6 +27,30 @@ registerBenchCommand(program);
 registerBrokerCommand(program);
 registerContractsCommands(program);
 registerChaosCommands(program);
+
+// Commands that start containers first remove what dead runs left (a kill -9, a lost terminal).
+const STARTS_CONTAINERS = new Set([
+  "up",
+  "run",
+  "chaos run",
+  "chaos verify-detection",
+  "load run",
+  "bench",
+  "bench stack",
+  "bench services",
+  "bench chaos",
+  "bench footprint",
+  "bench claims",
+]);
+program.hook("preAction", async (_top, action) => {
+  const name = [action.parent?.name() !== "faultline" ? action.parent?.name() : undefined, action.name()]
+    .filter(Boolean)
+    .join(" ");
+  if (!STARTS_CONTAINERS.has(name)) return;
+  await sweepBeforeStart((l) => process.stderr.write(`${l}\n`)).catch((err: unknown) => {
+    process.stderr.write(`faultline: could not sweep leftovers of dead runs: ${(err as Error).message}\n`);
+  });
+});
 
 try {
   await program.parseAsync(process.argv);

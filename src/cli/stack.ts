@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { installCleanupHandlers, removeRun } from "../env/cleanup.ts";
+import { installCleanupHandlers, orphanDetachedRuns, removeRun } from "../env/cleanup.ts";
 import { docker } from "../env/docker-client.ts";
 import { loadManifest } from "../env/manifest.ts";
 import { runId } from "../env/run-labels.ts";
@@ -168,6 +168,16 @@ export function registerStackCommands(program: Command): void {
         const r = await removeRun(s.runId);
         await removeStackState(s.target);
         removed.push({ target: s.target, ...r });
+      }
+      if (opts.all) {
+        // Detached stacks whose state file is gone (deleted, or their `up` died before writing it).
+        const orphans = await orphanDetachedRuns(new Set(states.map((s) => s.runId)));
+        for (const o of orphans) {
+          process.stderr.write(
+            `faultline: removing a detached stack with no state file (run ${o.runId}): ${o.names.join(", ")}\n`,
+          );
+          removed.push({ target: `(no state file) run ${o.runId}`, ...(await removeRun(o.runId)) });
+        }
       }
       if (opts.json) process.stdout.write(`${JSON.stringify(removed, null, 2)}\n`);
       else

@@ -75,14 +75,25 @@ export function removeRun(runId: string, client: Docker = docker()): Promise<Rem
 
 /**
  * Removes what runs that are no longer alive left behind: resources whose owner process has
- * exited (a crash, a kill -9). Detached stacks (`faultline up`) are left to `faultline down`.
+ * exited (a crash, a kill -9). A detached stack (`faultline up`) is left to `faultline down` only
+ * once it is recorded (its run id in a state file, passed in `recorded`); until then it belongs to
+ * the process starting it, and goes with it when that process dies half-way.
  */
-export function sweepLeftovers(client: Docker = docker()): Promise<Removed> {
+export async function sweepLeftovers(
+  client: Docker = docker(),
+  recorded?: ReadonlySet<string>,
+): Promise<Removed> {
+  if (!recorded) {
+    const { listStackStates } = await import("./stack-state.ts");
+    recorded = new Set((await listStackStates()).map((s) => s.runId));
+  }
+  const isRecorded = recorded;
   return removeSelected(
     {
       filters: [LABEL_MANAGED],
       keep: (labels) => {
-        if (!labels || labels[LABEL_DETACHED] === "true") return false;
+        if (!labels) return false;
+        if (labels[LABEL_DETACHED] === "true" && isRecorded.has(labels[LABEL_RUN_ID] ?? "")) return false;
         const pid = Number(labels[LABEL_OWNER_PID]);
         if (!Number.isInteger(pid) || pid <= 0) return true;
         return !ownerAlive(pid, labels[LABEL_OWNER_STARTED] || undefined);
@@ -90,6 +101,36 @@ export function sweepLeftovers(client: Docker = docker()): Promise<Removed> {
     },
     client,
   );
+}
+
+/** Detached stacks' run ids (with their container names) that no state file records. */
+export async function orphanDetachedRuns(
+  recorded: ReadonlySet<string>,
+  client: Docker = docker(),
+): Promise<{ runId: string; names: string[] }[]> {
+  const filters = JSON.stringify({ label: [`${LABEL_DETACHED}=true`] });
+  const byRun = new Map<string, string[]>();
+  for (const c of await client.listContainers({ all: true, filters })) {
+    const id = c.Labels[LABEL_RUN_ID];
+    if (!id || recorded.has(id)) continue;
+    byRun.set(id, [...(byRun.get(id) ?? []), c.Names[0]?.replace(/^\//, "") ?? c.Id.slice(0, 12)]);
+  }
+  for (const n of await client.listNetworks({ filters })) {
+    const id = n.Labels?.[LABEL_RUN_ID];
+    if (id && !recorded.has(id) && !byRun.has(id)) byRun.set(id, [n.Name]);
+  }
+  return [...byRun.entries()].map(([runId, names]) => ({ runId, names }));
+}
+
+/** The sweep every command that starts containers runs first; says what it removed. */
+export async function sweepBeforeStart(log: (line: string) => void): Promise<Removed | undefined> {
+  const r = await sweepLeftovers(docker());
+  const n = r.containers.length + r.networks.length + r.volumes.length;
+  if (n > 0)
+    log(
+      `faultline: removed what dead runs left: ${[...r.containers, ...r.networks, ...r.volumes].join(", ")}`,
+    );
+  return r;
 }
 
 /** Last resort on process exit, when nothing async can run: the docker CLI, synchronously. */

@@ -74,3 +74,69 @@ describe("cleanup", () => {
     }
   });
 });
+
+describe("a `faultline up` killed half-way", () => {
+  const cli = (args: string[], env: Record<string, string>) =>
+    spawn(process.execPath, [path.join(projectRoot(), "bin", "faultline.mjs"), ...args], {
+      cwd: projectRoot(),
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+  const run = (args: string[], env: Record<string, string>) =>
+    new Promise<{ code: number | null; out: string }>((resolve) => {
+      const c = cli(args, env);
+      let out = "";
+      c.stdout.on("data", (d: Buffer) => (out += d.toString()));
+      c.stderr.on("data", (d: Buffer) => (out += d.toString()));
+      c.on("close", (code) => resolve({ code, out }));
+    });
+
+  for (const moment of ["infrastructure start", "service start"] as const) {
+    it(`SIGKILL during ${moment}: \`down --all\` and the next command's sweep remove it`, async () => {
+      const runId = `upkill-${randomUUID()}`;
+      // Its own cache dir: no state file of anyone else's detached stack is involved.
+      const env = { FAULTLINE_RUN_ID: runId, FAULTLINE_CACHE_DIR: path.join("/tmp", `faultline-${runId}`) };
+      const up = cli(["up"], env);
+      const exited = new Promise((r) => up.on("close", r));
+      // Kill once containers exist: Toxiproxy and the infrastructure, or a service too.
+      const want = moment === "infrastructure start" ? 2 : 4;
+      await expect
+        .poll(async () => (await resourcesOf(runId)).containers, { timeout: 120_000, interval: 100 })
+        .toBeGreaterThanOrEqual(want);
+      up.kill("SIGKILL");
+      await exited;
+      expect((await resourcesOf(runId)).containers).toBeGreaterThanOrEqual(want);
+      const down = await run(["down", "--all"], env);
+      expect(down.code, down.out).toBe(0);
+      expect(down.out).toMatch(new RegExp(`no state file \\(run ${runId}\\)`));
+      // A create request in flight at the kill may land after: the sweep takes what is left.
+      await sweepLeftovers();
+      expect(await resourcesOf(runId)).toEqual({ containers: 0, networks: 0 });
+    }, 240_000);
+  }
+
+  it("the sweep removes a detached stack whose `up` died before recording it, and keeps a recorded one", async () => {
+    const runId = `upkill-${randomUUID()}`;
+    const env = { FAULTLINE_RUN_ID: runId, FAULTLINE_CACHE_DIR: path.join("/tmp", `faultline-${runId}`) };
+    const up = cli(["up"], env);
+    const exited = new Promise((r) => up.on("close", r));
+    await expect
+      .poll(async () => (await resourcesOf(runId)).containers, { timeout: 120_000, interval: 100 })
+      .toBeGreaterThanOrEqual(2);
+    up.kill("SIGKILL");
+    await exited;
+    // Recorded (as if its state file existed): kept.
+    await sweepLeftovers(docker(), new Set([runId]));
+    expect((await resourcesOf(runId)).containers).toBeGreaterThanOrEqual(2);
+    // Not recorded, owner dead: swept.
+    await expect
+      .poll(
+        async () => {
+          await sweepLeftovers(docker(), new Set());
+          return resourcesOf(runId);
+        },
+        { timeout: 30_000 },
+      )
+      .toEqual({ containers: 0, networks: 0 });
+  }, 240_000);
+});
