@@ -175,9 +175,7 @@ export const LoadRun = z.object({
   metrics: z.record(z.string(), MetricSummary),
   faultWindows: z.array(FaultWindow).default([]),
   /** Load during chaos: figures before, during and after the faults, and the time to recover. */
-  windows: z
-    .object({ before: WindowFigures, during: WindowFigures, after: WindowFigures })
-    .optional(),
+  windows: z.object({ before: WindowFigures, during: WindowFigures, after: WindowFigures }).optional(),
   recoveryMs: z.number().nullable().optional(),
   baseline: z
     .object({

@@ -1,0 +1,133 @@
+/* Inlined into every report page after uPlot. Draws each chart described in the page's
+ * <script type="application/json" id="faultline-charts"> block; fault windows are shaded on the
+ * time axis under the series and labelled above them. Runs from disk with no network access. */
+/* global uPlot, document, window */
+(function () {
+  "use strict";
+  var holder = document.getElementById("faultline-charts");
+  if (!holder || typeof uPlot === "undefined") return;
+  var specs = JSON.parse(holder.textContent || "[]");
+
+  function windowEdges(u, w) {
+    var b = u.bbox;
+    var x0 = Math.max(u.valToPos(w.start, "x", true), b.left);
+    var x1 = Math.min(u.valToPos(w.end == null ? u.scales.x.max : w.end, "x", true), b.left + b.width);
+    return [x0, x1];
+  }
+
+  function shade(windows) {
+    return function (u) {
+      var ctx = u.ctx;
+      var b = u.bbox;
+      ctx.save();
+      windows.forEach(function (w) {
+        var e = windowEdges(u, w);
+        if (e[1] <= e[0]) return;
+        ctx.fillStyle = w.end == null ? "rgba(207,34,46,0.20)" : "rgba(207,34,46,0.11)";
+        ctx.fillRect(e[0], b.top, e[1] - e[0], b.height);
+      });
+      ctx.restore();
+    };
+  }
+
+  function labels(windows) {
+    return function (u) {
+      var ctx = u.ctx;
+      var b = u.bbox;
+      var px = window.devicePixelRatio || 1;
+      ctx.save();
+      ctx.font = 11 * px + "px system-ui, sans-serif";
+      ctx.fillStyle = "#a40e26";
+      ctx.textBaseline = "top";
+      windows.forEach(function (w, i) {
+        var e = windowEdges(u, w);
+        if (e[1] <= e[0]) return;
+        ctx.fillText(
+          w.label + (w.end == null ? " (not healed)" : ""),
+          e[0] + 3 * px,
+          b.top + (2 + 13 * (i % 3)) * px,
+        );
+      });
+      ctx.restore();
+    };
+  }
+
+  function axisValues(unit) {
+    return function (u, splits) {
+      return splits.map(function (v) {
+        return v == null
+          ? ""
+          : (Math.abs(v) >= 1000 ? (v / 1000).toFixed(1) + "k" : +v.toFixed(2)) + (unit || "");
+      });
+    };
+  }
+
+  function draw(spec) {
+    var host = document.getElementById(spec.id);
+    if (!host) return;
+    var scales = { x: { time: !!spec.xTime } };
+    var axes = [{ label: spec.xLabel, stroke: "#57606a", grid: { stroke: "#eaeef2" } }];
+    Object.keys(spec.scales).forEach(function (k, i) {
+      var s = spec.scales[k];
+      scales[k] = {
+        auto: true,
+        range: function (u, min, max) {
+          var lo = s.min != null ? s.min : Math.min(0, min == null ? 0 : min);
+          var hi = s.max != null ? s.max : max == null || max <= lo ? lo + 1 : max * 1.05;
+          return [lo, hi];
+        },
+      };
+      axes.push({
+        scale: k,
+        label: s.label,
+        side: i === 0 ? 3 : 1,
+        stroke: "#57606a",
+        grid: { show: i === 0, stroke: "#eaeef2" },
+        values: axisValues(s.unit),
+        size: 60,
+      });
+    });
+    var series = [{ label: spec.xLabel }];
+    var data = [spec.x];
+    spec.series.forEach(function (s) {
+      series.push({
+        label: s.label,
+        scale: s.scale,
+        stroke: s.color,
+        width: 1.5,
+        dash: s.dash ? [4, 3] : undefined,
+        fill: s.fill ? s.color + "22" : undefined,
+        spanGaps: false,
+        points: { show: false },
+        value: function (u, v) {
+          return v == null ? "-" : +v.toFixed(2) + (spec.scales[s.scale].unit || "");
+        },
+      });
+      data.push(s.values);
+    });
+    var windows = spec.windows || [];
+    var opts = {
+      title: spec.title,
+      width: Math.max(320, host.clientWidth || 800),
+      height: spec.height || 210,
+      scales: scales,
+      axes: axes,
+      series: series,
+      cursor: spec.group ? { sync: { key: spec.group } } : {},
+      hooks: { drawClear: [shade(windows)], draw: [labels(windows)] },
+    };
+    host.textContent = "";
+    new uPlot(opts, data, host);
+    host.setAttribute("data-drawn", "true");
+  }
+
+  specs.forEach(function (spec) {
+    try {
+      draw(spec);
+    } catch (err) {
+      var host = document.getElementById(spec.id);
+      if (host) host.textContent = "chart failed: " + err;
+      throw err;
+    }
+  });
+})();
