@@ -23,12 +23,13 @@ export function escapeXml(value: unknown): string {
 
 /**
  * One Markdown table cell or inline text: HTML-escaped (GitHub renders HTML in job summaries),
- * pipes and backslashes escaped, Markdown emphasis and link syntax neutralised, one line.
+ * pipes and backslashes escaped, Markdown emphasis and link syntax neutralised, one line. (`#` is
+ * left alone: escaping it would break the `&#39;` entity, and it only matters at a line's start.)
  */
 export function escapeMarkdown(value: unknown): string {
   return escapeHtml(String(value ?? ""))
     .replace(/\\/g, "\\\\")
-    .replace(/([|`*_[\]#~])/g, "\\$1")
+    .replace(/([|`*_[\]~])/g, "\\$1")
     .replace(/\r?\n/g, " ");
 }
 

@@ -20,6 +20,8 @@ const TYPES: Record<string, string> = {
 
 export interface ReportServer extends AsyncDisposable {
   url: string;
+  /** The address it listens on (always 127.0.0.1). */
+  host: string;
   port: number;
   close(): Promise<void>;
 }
@@ -65,5 +67,11 @@ export async function serveReports(dir: string, port = 0): Promise<ReportServer>
   });
   const addr = server.address() as AddressInfo;
   const close = () => new Promise<void>((resolve) => server.close(() => resolve()));
-  return { url: `http://127.0.0.1:${addr.port}/`, port: addr.port, close, [Symbol.asyncDispose]: close };
+  return {
+    url: `http://${addr.address}:${addr.port}/`,
+    host: addr.address,
+    port: addr.port,
+    close,
+    [Symbol.asyncDispose]: close,
+  };
 }

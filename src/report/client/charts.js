@@ -1,5 +1,5 @@
 /* Inlined into every report page after uPlot. Draws each chart described in the page's
- * <script type="application/json" id="faultline-charts"> block; fault windows are shaded on the
+ * JSON block with the id faultline-charts; fault windows are shaded on the
  * time axis under the series and labelled above them. Runs from disk with no network access. */
 /* global uPlot, document, window */
 (function () {
