@@ -76,7 +76,7 @@ header.top .inner{max-width:78rem;margin:0 auto}
 h1{font-size:1.45rem;margin:.2rem 0} h2{font-size:1.2rem;margin:2.2rem 0 .6rem;padding-bottom:.3rem;border-bottom:1px solid var(--line)}
 h3{font-size:1.05rem;margin:1.4rem 0 .4rem} h4{font-size:.95rem;margin:1rem 0 .3rem}
 small,.muted{color:var(--muted);font-weight:normal}
-a{color:var(--info)} code{font-size:12px;background:#eff1f3;padding:.05rem .25rem;border-radius:3px}
+a{color:var(--info)} .nowrap{white-space:nowrap} code{font-size:12px;background:#eff1f3;padding:.05rem .25rem;border-radius:3px}
 pre{margin:0;white-space:pre-wrap;word-break:break-word;font-size:12px;max-height:18rem;overflow:auto}
 table{border-collapse:collapse;width:100%;margin:.4rem 0;background:#fff}
 th,td{border-bottom:1px solid var(--line);padding:.3rem .5rem;text-align:left;vertical-align:top}
