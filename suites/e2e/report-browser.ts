@@ -130,3 +130,32 @@ export async function screenshot(
   else await page.screenshot({ path: file, fullPage: opts.fullPage ?? false });
   return file;
 }
+
+export type DrawnChart = Awaited<ReturnType<typeof chartsDrawn>>[number];
+
+/**
+ * Opens a report and checks it as a reader would: every chart draws its series, every link
+ * works; runs `more`, saves the screenshots next to the file; then no console error, no network.
+ */
+export async function checkReport(
+  browser: Browser,
+  file: string,
+  opts: {
+    screenshots: { name: string; selector?: string; fullPage?: boolean }[];
+    more?: (page: Page, charts: DrawnChart[]) => Promise<void>;
+  },
+): Promise<DrawnChart[]> {
+  const { page, errors, network } = await openFile(browser, file);
+  try {
+    const charts = await chartsDrawn(page);
+    for (const c of charts) expect(c.series, `${c.id}: series drawn`).toBeGreaterThan(c.width / 2);
+    expect(await brokenLinks(page)).toEqual([]);
+    await opts.more?.(page, charts);
+    for (const s of opts.screenshots) await screenshot(page, path.dirname(file), s.name, s);
+    expect(errors).toEqual([]);
+    expect(network).toEqual([]);
+    return charts;
+  } finally {
+    await page.close();
+  }
+}

@@ -15,7 +15,7 @@ import { parseJournal, writeJournal, type Journal } from "../../src/report/journ
 import { renderIndex, renderRun } from "../../src/report/render.ts";
 import { listRuns } from "../../src/report/runs.ts";
 import { HOSTILE } from "../../test/support/report-checks.ts";
-import { brokenLinks, chartsDrawn, launchChromium, openFile, screenshot } from "./report-browser.ts";
+import { chartsDrawn, checkReport, launchChromium, openFile, screenshot } from "./report-browser.ts";
 
 /** Generated reports live apart from real runs, so they never show in the real runs index. */
 const root = path.join(reportsDir(), "e2e");
@@ -90,56 +90,49 @@ describe("generated reports", () => {
   });
 
   it("a failing run: every chart draws with its fault windows, every link works, no console error, no network", async () => {
-    const { page, errors, network } = await openFile(browser, path.join(dirs.failing, "index.html"));
-    const charts = await chartsDrawn(page);
+    const charts = await checkReport(browser, path.join(dirs.failing, "index.html"), {
+      screenshots: [
+        { name: "top" },
+        { name: "scenario-payments-down", selector: "#scenario-1-payments-down" },
+        { name: "load", selector: "#load" },
+        { name: "full", fullPage: true },
+      ],
+      more: async (page) => {
+        await expect.poll(() => page.getByText("What failed").count()).toBe(1);
+        await expect.poll(() => page.locator("#scenario-1-payments-down .ids code").count()).toBe(37);
+      },
+    });
     // Three per scenario (6) and three for the load run.
     expect(charts).toHaveLength(6 * 3 + 3);
-    for (const c of charts) expect(c.series, c.id).toBeGreaterThan(c.width / 2);
-    const scenarioCharts = charts.filter((c) => c.id.includes("scenario-"));
-    for (const c of scenarioCharts) expect(c.shaded, `${c.id}: fault window shading`).toBeGreaterThan(1000);
-    expect(await brokenLinks(page)).toEqual([]);
-    await expect.poll(() => page.getByText("What failed").count()).toBe(1);
-    await expect.poll(() => page.locator("#scenario-1-payments-down .ids code").count()).toBe(37);
-    await screenshot(page, dirs.failing, "top");
-    await screenshot(page, dirs.failing, "scenario-payments-down", { selector: "#scenario-1-payments-down" });
-    await screenshot(page, dirs.failing, "load", { selector: "#load" });
-    await screenshot(page, dirs.failing, "full", { fullPage: true });
-    expect(errors).toEqual([]);
-    expect(network).toEqual([]);
-    await page.close();
+    for (const c of charts.filter((c) => c.id.includes("scenario-")))
+      expect(c.shaded, `${c.id}: fault window shading`).toBeGreaterThan(1000);
   });
 
   it("a passing run and an upgraded version 1 journal render without errors", async () => {
-    for (const dir of [dirs.passing, dirs.v1]) {
-      const { page, errors, network } = await openFile(browser, path.join(dir, "index.html"));
-      const charts = await chartsDrawn(page);
-      for (const c of charts) expect(c.series, c.id).toBeGreaterThan(c.width / 2);
-      expect(await brokenLinks(page)).toEqual([]);
-      await screenshot(page, dir, "top");
-      expect(errors).toEqual([]);
-      expect(network).toEqual([]);
-      await page.close();
-    }
+    expect(
+      await checkReport(browser, path.join(dirs.passing, "index.html"), { screenshots: [{ name: "top" }] }),
+    ).toHaveLength(4 * 3 + 3);
+    expect(
+      await checkReport(browser, path.join(dirs.v1, "index.html"), { screenshots: [{ name: "top" }] }),
+    ).toEqual([]);
   });
 
   it("the runs index: the trend draws and every run's link opens its page", async () => {
-    const { page, errors, network } = await openFile(browser, path.join(runs, "index.html"));
-    const [trend] = await chartsDrawn(page);
-    expect(trend!.series).toBeGreaterThan(trend!.width / 2);
-    expect(await brokenLinks(page)).toEqual([]);
-    const hrefs = await page
-      .locator("table a")
-      .evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).href));
-    expect(hrefs).toHaveLength(3);
-    for (const href of hrefs) {
-      await page.goto(href);
-      await expect.poll(() => page.title()).toMatch(/^faultline run-\d/);
-      await page.goBack();
-    }
-    await screenshot(page, runs, "index");
-    expect(errors).toEqual([]);
-    expect(network).toEqual([]);
-    await page.close();
+    const charts = await checkReport(browser, path.join(runs, "index.html"), {
+      screenshots: [{ name: "index" }],
+      more: async (page) => {
+        const hrefs = await page
+          .locator("table a")
+          .evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).href));
+        expect(hrefs).toHaveLength(3);
+        for (const href of hrefs) {
+          await page.goto(href);
+          await expect.poll(() => page.title()).toMatch(/^faultline run-\d/);
+          await page.goBack();
+        }
+      },
+    });
+    expect(charts.map((c) => c.id)).toEqual(["trend"]);
   });
 });
 
@@ -147,20 +140,18 @@ describe("a big run", () => {
   it("20 scenarios and 10 minutes of per-second load: all 63 charts draw", async () => {
     const dir = path.join(root, "big", "run-20-scenarios");
     await rm(path.dirname(dir), { recursive: true, force: true });
-    const html = await render(
-      dir,
-      syntheticJournal({ runId: "run-20-scenarios", failing: true, scenarios: 20, loadSeconds: 600 }),
-    );
+    const journal = syntheticJournal({
+      runId: "run-20-scenarios",
+      failing: true,
+      scenarios: 20,
+      loadSeconds: 600,
+    });
+    const html = await render(dir, journal);
     await renderIndex(path.dirname(dir));
-    const { page, errors, network } = await openFile(browser, html);
-    const charts = await chartsDrawn(page);
+    const charts = await checkReport(browser, html, {
+      screenshots: [{ name: "load-600s", selector: "#load" }],
+    });
     expect(charts).toHaveLength(20 * 3 + 3);
-    for (const c of charts) expect(c.series, c.id).toBeGreaterThan(c.width / 2);
-    expect(await brokenLinks(page)).toEqual([]);
-    await screenshot(page, dir, "load-600s", { selector: "#load" });
-    expect(errors).toEqual([]);
-    expect(network).toEqual([]);
-    await page.close();
   });
 });
 
@@ -216,12 +207,6 @@ describe.skipIf(realRuns.length === 0)("the newest real run under reports/", () 
     const run = realRuns[0]!;
     await renderRun(run.dir, run.journal!);
     await renderIndex(reportsDir());
-    const { page, errors, network } = await openFile(browser, path.join(run.dir, "index.html"));
-    for (const c of await chartsDrawn(page)) expect(c.series, c.id).toBeGreaterThan(c.width / 2);
-    expect(await brokenLinks(page)).toEqual([]);
-    await screenshot(page, run.dir, "top");
-    expect(errors).toEqual([]);
-    expect(network).toEqual([]);
-    await page.close();
+    await checkReport(browser, path.join(run.dir, "index.html"), { screenshots: [{ name: "top" }] });
   });
 });
