@@ -103,7 +103,8 @@ article.scenario.passed{border-left:6px solid var(--ok)} article.scenario.skippe
 .chart{min-height:40px;margin:.3rem 0 1.2rem;width:100%}
 .scroll{overflow-x:auto}
 .matrix td:first-child{white-space:nowrap}
-.side{display:grid;grid-template-columns:1fr 1fr;gap:1rem}
+.side{display:grid;grid-template-columns:1fr 1fr;gap:1rem} .side>div{min-width:0}
+td code{overflow-wrap:anywhere}
 @media (max-width:60rem){.side{grid-template-columns:1fr}}
 .figures{display:flex;flex-wrap:wrap;gap:1.5rem;margin:.5rem 0}
 .figures div b{display:block;font-size:1.15rem}

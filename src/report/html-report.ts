@@ -51,11 +51,20 @@ function table(head: string[], rows: string[], cls = ""): string {
     .map((x) => (x.startsWith("#") ? `<th class="num">${h(x.slice(1))}</th>` : `<th>${h(x)}</th>`))
     .join("")}</tr></thead><tbody>${rows.join("")}</tbody></table>`;
 }
-/** A JSON value as short escaped text. */
-function value(v: unknown, max = 400): string {
+/**
+ * A JSON value (a probe's reading, a step's output, evidence): short ones inline; long ones as
+ * their start, unfolding to the whole value pretty-printed (open when it is evidence of a failure).
+ */
+function value(v: unknown, open = false): string {
   if (v === undefined) return "-";
   const s = typeof v === "string" ? v : JSON.stringify(v);
-  return h(s.length > max ? `${s.slice(0, max)}… (${s.length} characters)` : s);
+  if (s.length <= 100) return `<code>${h(s)}</code>`;
+  const pretty = typeof v === "string" ? v : JSON.stringify(v, null, 2);
+  const cut =
+    pretty.length > 8000
+      ? `${pretty.slice(0, 8000)}\n… (${pretty.length} characters; all in journal.json)`
+      : pretty;
+  return `<details${open ? " open" : ""}><summary><code>${h(s.slice(0, 60))}…</code></summary><pre>${h(cut)}</pre></details>`;
 }
 const slug = (s: string) =>
   s
@@ -259,7 +268,7 @@ function probesTable(title: string, ss: SteadyState | undefined, t0: number): st
   const rows = ss.probes.map(
     (p: ProbeResult) =>
       `<tr>${td(`${h(p.name)} <small>${h(p.kind)}</small>`)}${td(h(p.tolerance))}${td(
-        p.error ? `<b>could not run:</b> ${h(p.error)}` : `<code>${value(p.value)}</code>`,
+        p.error ? `<b>could not run:</b> ${h(p.error)}` : value(p.value, !p.ok),
       )}${td(badge(p.ok ? "ok" : "failed"))}${num(offset(p.at, t0))}</tr>`,
   );
   return `<div><h4>${h(title)} ${badge(ss.met ? "held" : "failed", ss.met ? "met" : "not met")}</h4>${table(["probe", "tolerance", "value", "", "#at"], rows)}</div>`;
@@ -292,7 +301,7 @@ function scenarioArticle(c: Charts, j: Journal, s: ScenarioResult, index: number
     (st) =>
       `<tr>${num(offset(st.startedAt, t0))}${num(fmtMs(t(st.endedAt) - t(st.startedAt)))}${td(`${h(st.name)} <small>${h(st.kind)}</small>`)}${td(
         badge(st.status),
-      )}${td(`<pre>${h(st.detail)}</pre>${st.output === undefined ? "" : `<code>${value(st.output)}</code>`}`)}</tr>`,
+      )}${td(`<pre>${h(st.detail)}</pre>${st.output === undefined ? "" : value(st.output, st.status !== "ok")}`)}</tr>`,
   );
   const faults = s.faults.map(
     (f) =>
@@ -305,7 +314,7 @@ function scenarioArticle(c: Charts, j: Journal, s: ScenarioResult, index: number
     return `<tr>${td(`<b>${h(v.name)}</b><br><small>${h(v.description)}</small>`)}${td(badge(v.status))}${td(
       `${h(v.detail)}${idsList(v.evidence.ids)}${
         vals.length
-          ? `<table>${vals.map(([k, x]) => `<tr>${td(h(k))}${td(`<code>${value(x)}</code>`)}</tr>`).join("")}</table>`
+          ? `<table>${vals.map(([k, x]) => `<tr>${td(h(k))}${td(value(x, v.status !== "held"))}</tr>`).join("")}</table>`
           : ""
       }`,
     )}</tr>`;

@@ -39,6 +39,7 @@
       ctx.font = 11 * px + "px system-ui, sans-serif";
       ctx.fillStyle = "#a40e26";
       ctx.textBaseline = "top";
+      ctx.textAlign = "left";
       windows.forEach(function (w, i) {
         var e = windowEdges(u, w);
         if (e[1] <= e[0]) return;
