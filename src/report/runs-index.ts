@@ -48,7 +48,7 @@ export async function renderIndexPage(rows: RunRow[]): Promise<string> {
       : `${h(r.runId)} <small>(no page)</small>`;
     if (r.error)
       return `<tr><td>${name}</td><td>${badge("error")}</td><td colspan="${AREAS.length + 5}">${h(r.error)}</td></tr>`;
-    return `<tr><td>${name}</td><td>${badge(r.status)}</td><td>${h(r.target ?? "")}</td><td class="nowrap"><code>${h(r.command ?? "")}</code></td><td class="nowrap">${h(
+    return `<tr><td class="nowrap">${name}</td><td>${badge(r.status)}</td><td>${h(r.target ?? "")}</td><td class="nowrap"><code>${h(r.command ?? "")}</code></td><td class="nowrap">${h(
       (r.startedAt ?? "").replace("T", " ").replace(/\.\d+Z$/, "Z"),
     )}</td><td class="num">${fmtMs(r.durationMs)}</td>${AREAS.map((a) => `<td>${r.areas[a] ? badge(r.areas[a]!) : "-"}</td>`).join("")}<td class="num">${
       r.passRate === null ? "-" : `${(r.passRate * 100).toFixed(1)} %`

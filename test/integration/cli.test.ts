@@ -46,6 +46,7 @@ describe("the faultline CLI, as a user runs it", () => {
       "contracts",
       "can-i-deploy",
       "record-deployment",
+      "report",
     ]) {
       expect(help.stdout).toMatch(new RegExp(`^  ${cmd}\\b`, "m"));
       const sub = await faultline(cmd, "--help");
