@@ -1,28 +1,16 @@
-import { execFile, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { syntheticJournal } from "../../fixtures/journals/synthetic.ts";
-import { projectRoot } from "../../src/paths.ts";
 import { writeJournal } from "../../src/report/journal.ts";
+import { faultlineBin as bin, runFaultline } from "../support/faultline-cli.ts";
 
-const run = promisify(execFile);
-const bin = path.join(projectRoot(), "bin", "faultline.mjs");
 let reports: string;
 
-async function faultline(args: string[], env: Record<string, string> = {}) {
-  try {
-    const r = await run(process.execPath, [bin, ...args], {
-      env: { ...process.env, FAULTLINE_REPORTS_DIR: reports, ...env },
-    });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: e.code ?? 1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
-  }
-}
+const faultline = (args: string[], env: Record<string, string> = {}) =>
+  runFaultline(args, { FAULTLINE_REPORTS_DIR: reports, ...env });
 
 describe("faultline report, as a user runs it", () => {
   beforeAll(async () => {
