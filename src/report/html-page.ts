@@ -114,7 +114,7 @@ td code{overflow-wrap:anywhere}
 .wf .create{background:#afb8c1}.wf .start{background:#54aeff}
 .matrix td.cell{text-align:center;white-space:nowrap}
 .matrix td.ok{background:#dafbe1}.matrix td.bad{background:#ffebe9}
-.diff td{width:50%}
+.diff{table-layout:fixed} .diff th:first-child{width:30%}
 .mismatch pre{background:#f6f8fa;padding:.3rem}
 `;
 

@@ -2,7 +2,7 @@
  * The renderers' entry points: a run's folder gets `index.html`, `junit.xml` and `summary.md`
  * from its journal; the reports folder gets `index.html` listing every run.
  */
-import { stat, writeFile } from "node:fs/promises";
+import { mkdir, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { renderRunPage } from "./html-report.ts";
 import type { Journal } from "./journal.ts";
@@ -26,6 +26,7 @@ const exists = (f: string) =>
 
 /** Writes `<dir>/index.html`, `<dir>/junit.xml` and `<dir>/summary.md` from the journal. */
 export async function renderRun(dir: string, journal: Journal): Promise<RenderedRun> {
+  await mkdir(dir, { recursive: true });
   const files = ["junit.xml", "summary.md"];
   if (await exists(path.join(dir, "journal.json"))) files.unshift("journal.json");
   const html = await renderRunPage(journal, { files, index: "../index.html" });
