@@ -6,7 +6,7 @@
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { writeJournal, type Journal } from "./journal.ts";
+import { readJournal, writeJournal, type Journal } from "./journal.ts";
 import { renderRun } from "./render.ts";
 
 export interface ReportBenchFigures {
@@ -14,7 +14,10 @@ export interface ReportBenchFigures {
   loadSeconds: number;
   perSecondPoints: number;
   runs: number;
+  /** The first render (it also reads uPlot from node_modules). */
   firstMs: number;
+  /** Reading and validating journal.json, then rendering: what `faultline report render` does. */
+  readAndRenderMs: number;
   medianMs: number;
   maxMs: number;
   bytes: { html: number; junit: number; summary: number; journal: number };
@@ -32,6 +35,9 @@ export async function benchReport(journal: Journal, runs = 10): Promise<ReportBe
       out = await renderRun(dir, journal);
       times.push(performance.now() - t0);
     }
+    const r0 = performance.now();
+    await renderRun(dir, await readJournal(journalFile));
+    const readAndRenderMs = performance.now() - r0;
     const size = async (f: string) => (await stat(f)).size;
     const sorted = [...times].sort((a, b) => a - b);
     const round = (x: number) => Math.round(x * 10) / 10;
@@ -52,13 +58,14 @@ export async function benchReport(journal: Journal, runs = 10): Promise<ReportBe
         scenarios.reduce((a, s) => a + (s.workload?.series.length ?? 0), 0),
       runs: times.length,
       firstMs: round(times[0]!),
+      readAndRenderMs: round(readAndRenderMs),
       medianMs,
       maxMs: round(sorted[sorted.length - 1]!),
       bytes,
       goal: {
         ms: 1000,
         bytes: 2 * 1024 * 1024,
-        met: round(times[0]!) < 1000 && bytes.html < 2 * 1024 * 1024,
+        met: round(Math.max(times[0]!, readAndRenderMs)) < 1000 && bytes.html < 2 * 1024 * 1024,
       },
     };
   } finally {
