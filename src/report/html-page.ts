@@ -64,6 +64,8 @@ export interface ChartSpec {
     fill?: boolean;
   }[];
   windows?: { start: number; end: number | null; label: string }[];
+  /** Moments drawn as dashed vertical lines (steps); labelled when `label` is set. */
+  marks?: { at: number; label?: string; failed?: boolean }[];
 }
 
 const STYLE = `

@@ -15,6 +15,7 @@ import type {
   ScenarioResult,
   SecondSample,
   SteadyState,
+  StepResult,
 } from "./journal.ts";
 import { escapeHtml as h } from "./escape.ts";
 import { renderPage, type ChartSpec } from "./html-page.ts";
@@ -107,6 +108,7 @@ function timeline(
   samples: SecondSample[],
   windows: FaultWindow[],
   t0: number,
+  steps: StepResult[] = [],
 ): string {
   if (samples.length === 0) return `<p class="muted">No per-second series was recorded.</p>`;
   const sorted = [...samples].sort((a, b) => t(a.t) - t(b.t));
@@ -119,12 +121,21 @@ function timeline(
   const col = (f: (s: SecondSample) => number | null | undefined) => sorted.map((s) => f(s) ?? null);
   const group = c.next(`${prefix}-sync`);
   const common = { group, xLabel: "seconds since start", x, windows: w };
+  // Faults and heals are the windows' edges; waits say nothing: the other steps are marked.
+  const marked = steps.filter((st) => st.kind !== "fault" && st.kind !== "heal" && st.kind !== "wait");
+  const marks = (labelled: boolean) =>
+    marked.map((st) => ({
+      at: (t(st.startedAt) - t0) / 1000,
+      failed: st.status === "failed" || st.status === "error",
+      ...(labelled ? { label: st.name.length > 32 ? `${st.name.slice(0, 31)}…` : st.name } : {}),
+    }));
   const hasDropped = sorted.some((s) => s.dropped > 0);
   const hasVus = sorted.some((s) => s.vus !== undefined);
   const throughput: ChartSpec = {
     ...common,
     id: c.next(prefix),
     title: "Throughput (requests per second)",
+    marks: marks(true),
     scales: { rps: { label: "req/s" }, ...(hasVus ? { vus: { label: "VUs" } } : {}) },
     series: [
       { label: "ok", scale: "rps", color: COLORS.ok, values: col((s) => s.ok), fill: true },
@@ -150,6 +161,7 @@ function timeline(
     ...common,
     id: c.next(prefix),
     title: "Latency percentiles",
+    marks: marks(false),
     scales: { ms: { label: "ms", unit: " ms" } },
     series: (["med", "p90", "p95", "p99"] as const).map((k) => ({
       label: k === "med" ? "p50" : k,
@@ -162,6 +174,7 @@ function timeline(
     ...common,
     id: c.next(prefix),
     title: "Error rate (fail + unknown)",
+    marks: marks(false),
     height: 170,
     scales: { pct: { label: "%", unit: " %", min: 0 } },
     series: [
@@ -338,7 +351,7 @@ ${
     : ""
 }
 <h4>Timeline${wl ? ` <small>${h(wl.description)}</small>` : ""}</h4>
-${timeline(c, id, samples, windows, t0)}
+${timeline(c, id, samples, windows, t0, s.steps)}
 ${
   wl
     ? `<div class="figures"><div>invoked<b>${wl.invoked}</b></div><div>ok<b>${wl.ok}</b></div><div>fail<b>${wl.fail}</b></div><div>unknown<b>${wl.unknown}</b></div>${

@@ -53,6 +53,34 @@
     };
   }
 
+  function marks(list) {
+    return function (u) {
+      var ctx = u.ctx;
+      var b = u.bbox;
+      var px = window.devicePixelRatio || 1;
+      ctx.save();
+      ctx.font = 10 * px + "px system-ui, sans-serif";
+      ctx.textAlign = "left";
+      ctx.textBaseline = "bottom";
+      list.forEach(function (m, i) {
+        var x = u.valToPos(m.at, "x", true);
+        if (x < b.left || x > b.left + b.width) return;
+        ctx.strokeStyle = m.failed ? "rgba(207,34,46,0.9)" : "rgba(87,96,106,0.55)";
+        ctx.setLineDash([3 * px, 3 * px]);
+        ctx.lineWidth = px;
+        ctx.beginPath();
+        ctx.moveTo(x, b.top);
+        ctx.lineTo(x, b.top + b.height);
+        ctx.stroke();
+        if (m.label) {
+          ctx.fillStyle = m.failed ? "#a40e26" : "#57606a";
+          ctx.fillText(m.label, x + 3 * px, b.top + b.height - (2 + 12 * (i % 3)) * px);
+        }
+      });
+      ctx.restore();
+    };
+  }
+
   function axisValues(unit) {
     return function (u, splits) {
       return splits.map(function (v) {
@@ -115,7 +143,7 @@
       axes: axes,
       series: series,
       cursor: spec.group ? { sync: { key: spec.group } } : {},
-      hooks: { drawClear: [shade(windows)], draw: [labels(windows)] },
+      hooks: { drawClear: [shade(windows)], draw: [labels(windows), marks(spec.marks || [])] },
     };
     host.textContent = "";
     new uPlot(opts, data, host);
