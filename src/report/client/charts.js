@@ -30,55 +30,48 @@
     };
   }
 
-  function labels(windows) {
+  /** Runs draw(ctx, bbox, px) with the context saved, text left-aligned at `size` px. */
+  function onCanvas(size, baseline, draw) {
     return function (u) {
-      var ctx = u.ctx;
-      var b = u.bbox;
       var px = window.devicePixelRatio || 1;
-      ctx.save();
-      ctx.font = 11 * px + "px system-ui, sans-serif";
-      ctx.fillStyle = "#a40e26";
-      ctx.textBaseline = "top";
-      ctx.textAlign = "left";
-      windows.forEach(function (w, i) {
-        var e = windowEdges(u, w);
-        if (e[1] <= e[0]) return;
-        ctx.fillText(
-          w.label + (w.end == null ? " (not healed)" : ""),
-          e[0] + 3 * px,
-          b.top + (2 + 13 * (i % 3)) * px,
-        );
-      });
-      ctx.restore();
+      u.ctx.save();
+      u.ctx.font = size * px + "px system-ui, sans-serif";
+      u.ctx.textAlign = "left";
+      u.ctx.textBaseline = baseline;
+      draw(u, u.ctx, u.bbox, px);
+      u.ctx.restore();
     };
   }
 
+  function labels(windows) {
+    return onCanvas(11, "top", function (u, ctx, b, px) {
+      ctx.fillStyle = "#a40e26";
+      windows.forEach(function (w, i) {
+        var e = windowEdges(u, w);
+        if (e[1] <= e[0]) return;
+        var text = w.label + (w.end == null ? " (not healed)" : "");
+        ctx.fillText(text, e[0] + 3 * px, b.top + (2 + 13 * (i % 3)) * px);
+      });
+    });
+  }
+
   function marks(list) {
-    return function (u) {
-      var ctx = u.ctx;
-      var b = u.bbox;
-      var px = window.devicePixelRatio || 1;
-      ctx.save();
-      ctx.font = 10 * px + "px system-ui, sans-serif";
-      ctx.textAlign = "left";
-      ctx.textBaseline = "bottom";
+    return onCanvas(10, "bottom", function (u, ctx, b, px) {
+      ctx.setLineDash([3 * px, 3 * px]);
+      ctx.lineWidth = px;
       list.forEach(function (m, i) {
         var x = u.valToPos(m.at, "x", true);
         if (x < b.left || x > b.left + b.width) return;
         ctx.strokeStyle = m.failed ? "rgba(207,34,46,0.9)" : "rgba(87,96,106,0.55)";
-        ctx.setLineDash([3 * px, 3 * px]);
-        ctx.lineWidth = px;
         ctx.beginPath();
         ctx.moveTo(x, b.top);
         ctx.lineTo(x, b.top + b.height);
         ctx.stroke();
-        if (m.label) {
-          ctx.fillStyle = m.failed ? "#a40e26" : "#57606a";
-          ctx.fillText(m.label, x + 3 * px, b.top + b.height - (2 + 12 * (i % 3)) * px);
-        }
+        if (!m.label) return;
+        ctx.fillStyle = m.failed ? "#a40e26" : "#57606a";
+        ctx.fillText(m.label, x + 3 * px, b.top + b.height - (2 + 12 * (i % 3)) * px);
       });
-      ctx.restore();
-    };
+    });
   }
 
   function axisValues(unit) {
