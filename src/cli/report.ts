@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import { reportsDir } from "../paths.ts";
 import { readJournal } from "../report/journal.ts";
 import { renderIndex, renderRun } from "../report/render.ts";
-import { findRun, listRuns, runRow } from "../report/runs.ts";
+import { findRun, listRunRows } from "../report/runs.ts";
 import { serveReports } from "../report/serve.ts";
 import { printTable } from "./output.ts";
 
@@ -20,7 +20,7 @@ export function registerReportCommand(program: Command): void {
     .description("every run under reports/: verdict, duration, pass rate, p95")
     .option("--json", "print the runs as JSON")
     .action(async (opts: { json?: boolean }) => {
-      const rows = (await listRuns(reportsDir())).map(runRow);
+      const rows = await listRunRows(reportsDir());
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
         return;

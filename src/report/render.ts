@@ -7,7 +7,7 @@ import path from "node:path";
 import { renderRunPage } from "./html-report.ts";
 import type { Journal } from "./journal.ts";
 import { renderJunit } from "./junit.ts";
-import { listRuns, runRow } from "./runs.ts";
+import { listRunRows } from "./runs.ts";
 import { renderIndexPage } from "./runs-index.ts";
 import { renderSummary } from "./summary-md.ts";
 
@@ -45,7 +45,7 @@ export async function renderRun(dir: string, journal: Journal): Promise<Rendered
 
 /** Writes `<reportsDir>/index.html` from every run's journal; returns its path. */
 export async function renderIndex(reportsDir: string): Promise<string> {
-  const rows = (await listRuns(reportsDir)).map(runRow);
+  const rows = await listRunRows(reportsDir);
   const file = path.join(reportsDir, "index.html");
   await writeFile(file, await renderIndexPage(rows));
   return file;

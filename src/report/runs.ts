@@ -2,7 +2,7 @@
  * The runs under a reports folder: `<reportsDir>/<run-id>/journal.json`. Journals that cannot be
  * read are listed with the reason (for example an unsupported version), never dropped silently.
  */
-import { readdir, stat } from "node:fs/promises";
+import { readdir, readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { readJournal, type Journal } from "./journal.ts";
 import { areaVerdicts, passRate, runDurationMs, runP95, type AreaStatus } from "./verdict.ts";
@@ -38,8 +38,15 @@ const exists = (f: string) =>
     () => false,
   );
 
-/** Every run folder with a journal.json, newest first (by start time, then by name). */
-export async function listRuns(reportsDir: string): Promise<RunEntry[]> {
+interface RunFolder {
+  runId: string;
+  dir: string;
+  journalFile: string;
+  html: string | null;
+}
+
+/** The folders under reportsDir that hold a journal.json. */
+async function runFolders(reportsDir: string): Promise<RunFolder[]> {
   let names: string[];
   try {
     names = (await readdir(reportsDir, { withFileTypes: true }))
@@ -49,23 +56,72 @@ export async function listRuns(reportsDir: string): Promise<RunEntry[]> {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
     throw err;
   }
-  const entries = await Promise.all(
-    names.map(async (name): Promise<RunEntry | null> => {
-      const dir = path.join(reportsDir, name);
-      const file = path.join(dir, "journal.json");
-      if (!(await exists(file))) return null;
+  const folders = await Promise.all(
+    names.map(async (runId): Promise<RunFolder | null> => {
+      const dir = path.join(reportsDir, runId);
+      const journalFile = path.join(dir, "journal.json");
+      if (!(await exists(journalFile))) return null;
       const html = (await exists(path.join(dir, "index.html"))) ? path.join(dir, "index.html") : null;
-      try {
-        return { runId: name, dir, html, journal: await readJournal(file) };
-      } catch (err) {
-        return { runId: name, dir, html, journal: null, error: (err as Error).message };
-      }
+      return { runId, dir, journalFile, html };
     }),
   );
-  const started = (e: RunEntry) => (e.journal ? Date.parse(e.journal.startedAt) : 0);
-  return entries
-    .filter((e): e is RunEntry => e !== null)
-    .sort((a, b) => started(b) - started(a) || b.runId.localeCompare(a.runId));
+  return folders.filter((f): f is RunFolder => f !== null);
+}
+
+async function readEntry(f: RunFolder): Promise<RunEntry> {
+  try {
+    return { runId: f.runId, dir: f.dir, html: f.html, journal: await readJournal(f.journalFile) };
+  } catch (err) {
+    return { runId: f.runId, dir: f.dir, html: f.html, journal: null, error: (err as Error).message };
+  }
+}
+
+const newestFirst = (a: { runId: string; startedAt: number }, b: { runId: string; startedAt: number }) =>
+  b.startedAt - a.startedAt || b.runId.localeCompare(a.runId);
+
+/** Every run folder with a journal.json, newest first (by start time, then by name). */
+export async function listRuns(reportsDir: string): Promise<RunEntry[]> {
+  const entries = await Promise.all((await runFolders(reportsDir)).map(readEntry));
+  const key = (e: RunEntry) => ({
+    runId: e.runId,
+    startedAt: e.journal ? Date.parse(e.journal.startedAt) : 0,
+  });
+  return entries.sort((a, b) => newestFirst(key(a), key(b)));
+}
+
+/**
+ * The rows of every run, newest first, as `listRuns(...).map(runRow)` but without re-reading
+ * journals that did not change: rows are cached in `<reportsDir>/.runs-cache.json` by journal
+ * size and modification time. Bump ROWS_VERSION when what a row holds changes.
+ */
+const ROWS_VERSION = 1;
+type RowsCache = { version: number; rows: Record<string, { size: number; mtimeMs: number; row: RunRow }> };
+
+export async function listRunRows(reportsDir: string): Promise<RunRow[]> {
+  const cacheFile = path.join(reportsDir, ".runs-cache.json");
+  let cache: RowsCache = { version: ROWS_VERSION, rows: {} };
+  try {
+    const read = JSON.parse(await readFile(cacheFile, "utf8")) as RowsCache;
+    if (read.version === ROWS_VERSION) cache = read;
+  } catch {
+    // No cache yet, or an unreadable one: every journal is read.
+  }
+  const next: RowsCache = { version: ROWS_VERSION, rows: {} };
+  const rows = await Promise.all(
+    (await runFolders(reportsDir)).map(async (f) => {
+      const st = await stat(f.journalFile);
+      const hit = cache.rows[f.runId];
+      let row: RunRow;
+      if (hit && hit.size === st.size && hit.mtimeMs === st.mtimeMs)
+        row = { ...hit.row, runId: f.runId, dir: f.dir, html: f.html };
+      else row = runRow(await readEntry(f));
+      if (!row.error) next.rows[f.runId] = { size: st.size, mtimeMs: st.mtimeMs, row };
+      return row;
+    }),
+  );
+  await writeFile(cacheFile, JSON.stringify(next)).catch(() => undefined);
+  const key = (r: RunRow) => ({ runId: r.runId, startedAt: r.startedAt ? Date.parse(r.startedAt) : 0 });
+  return rows.sort((a, b) => newestFirst(key(a), key(b)));
 }
 
 export function runRow(e: RunEntry): RunRow {

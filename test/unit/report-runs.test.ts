@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { syntheticJournal } from "../../fixtures/journals/synthetic.ts";
 import { writeJournal } from "../../src/report/journal.ts";
 import { renderIndex, renderRun, writeRunPage } from "../../src/report/render.ts";
-import { findRun, listRuns, runRow } from "../../src/report/runs.ts";
+import { findRun, listRunRows, listRuns, runRow } from "../../src/report/runs.ts";
 import { serveReports } from "../../src/report/serve.ts";
 
 describe("runs, index and serve", () => {
@@ -55,6 +55,26 @@ describe("runs, index and serve", () => {
       status: "unreadable",
       error: expect.stringContaining("journal version 0 is not supported"),
     });
+  });
+
+  it("caches rows by journal size and time, and re-reads a journal that changed", async () => {
+    const fresh = (await listRuns(root)).map(runRow);
+    expect(await listRunRows(root)).toEqual(fresh);
+    const cache = JSON.parse(await readFile(path.join(root, ".runs-cache.json"), "utf8")) as {
+      rows: Record<string, unknown>;
+    };
+    expect(Object.keys(cache.rows).sort()).toEqual(["run-a1", "run-a2", "run-b3"]);
+    expect(await listRunRows(root)).toEqual(fresh);
+    const j = syntheticJournal({
+      runId: "run-a1",
+      startedAt: "2026-11-01T10:00:00.000Z",
+      scenarios: 2,
+      loadSeconds: 5,
+    });
+    await writeJournal(path.join(root, "run-a1"), { ...j, status: "interrupted", reason: "stopped" });
+    expect((await listRunRows(root)).find((r) => r.runId === "run-a1")!.status).toBe("interrupted");
+    await writeJournal(path.join(root, "run-a1"), j);
+    expect((await listRunRows(root)).find((r) => r.runId === "run-a1")!.status).toBe("completed");
   });
 
   it("finds a run by id, by unique prefix, or the newest", async () => {
