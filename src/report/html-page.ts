@@ -114,7 +114,7 @@ td code{overflow-wrap:anywhere}
 .wf{position:relative;height:1.1rem;background:#f6f8fa;border-radius:3px;min-width:12rem}
 .wf span{position:absolute;top:0;bottom:0;border-radius:3px}
 .wf .create{background:#afb8c1}.wf .start{background:#54aeff}
-.matrix td.cell{text-align:center;white-space:nowrap}
+.matrix td.cell{text-align:center;min-width:6rem;max-width:11rem}
 .matrix td.ok{background:#dafbe1}.matrix td.bad{background:#ffebe9}
 .diff{table-layout:fixed} .diff th:first-child{width:30%}
 .mismatch pre{background:#f6f8fa;padding:.3rem}

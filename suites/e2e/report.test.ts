@@ -1,8 +1,9 @@
 /// <reference lib="dom" />
 /**
  * The reports as a reader sees them, in Debian's Chromium: generated runs (passing, failing, a
- * version 1 journal, 20 scenarios with 10 minutes of load) and, when there is one, the newest
- * real run under reports/. Screenshots are saved next to each report (screenshots/*.png).
+ * version 1 journal, 20 scenarios with 10 minutes of load), the recorded journal of a real chaos
+ * run of the shop, and, when there is one, the newest real run under reports/. Screenshots are
+ * saved next to each report (screenshots/*.png) under reports/e2e/.
  */
 import { existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
@@ -10,8 +11,8 @@ import path from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { syntheticJournal } from "../../fixtures/journals/synthetic.ts";
-import { reportsDir } from "../../src/paths.ts";
-import { parseJournal, writeJournal, type Journal } from "../../src/report/journal.ts";
+import { projectRoot, reportsDir } from "../../src/paths.ts";
+import { parseJournal, readJournal, writeJournal, type Journal } from "../../src/report/journal.ts";
 import { renderIndex, renderRun } from "../../src/report/render.ts";
 import { listRuns } from "../../src/report/runs.ts";
 import { HOSTILE } from "../../test/support/report-checks.ts";
@@ -133,6 +134,28 @@ describe("generated reports", () => {
       },
     });
     expect(charts.map((c) => c.id)).toEqual(["trend"]);
+  });
+});
+
+describe("a recorded real run", () => {
+  it("the journal of a real chaos run of the shop (fixtures/journals/real-chaos-run.json) reads as it should", async () => {
+    const file = path.join(projectRoot(), "fixtures", "journals", "real-chaos-run.json");
+    const journal = await readJournal(file);
+    const dir = path.join(root, "recorded", journal.runId);
+    await rm(path.dirname(dir), { recursive: true, force: true });
+    const html = await render(dir, journal);
+    await renderIndex(path.dirname(dir));
+    const charts = await checkReport(browser, html, {
+      screenshots: [{ name: "top" }, { name: "payments-slow", selector: "#scenario-1-payments-slow" }],
+      more: async (page) => {
+        await expect.poll(() => page.locator("#what-failed li").count()).toBe(1);
+        await expect
+          .poll(() => page.locator("#what-failed").innerText())
+          .toContain("orders fail fast while the breaker is open");
+      },
+    });
+    expect(charts).toHaveLength(journal.chaos!.scenarios.length * 3);
+    for (const c of charts) expect(c.shaded, `${c.id}: fault window shading`).toBeGreaterThan(1000);
   });
 });
 
