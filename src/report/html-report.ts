@@ -189,10 +189,10 @@ function timeline(
       },
     ],
   };
-  c.specs.push(throughput, latency, errors);
-  return [throughput, latency, errors]
-    .map((s) => `<div class="chart" id="${s.id}" data-chart></div>`)
-    .join("\n");
+  // A workload that recorded no latency gets no empty latency chart.
+  const charts = sorted.some((s) => s.latencyMs) ? [throughput, latency, errors] : [throughput, errors];
+  c.specs.push(...charts);
+  return charts.map((s) => `<div class="chart" id="${s.id}" data-chart></div>`).join("\n");
 }
 
 function percentilesRow(p: Percentiles | undefined): string {

@@ -118,3 +118,19 @@ describe("run page", () => {
     expect(html.match(/Not run\./g)).toHaveLength(4);
   });
 });
+
+describe("timelines", () => {
+  it("leave out the latency chart when the workload recorded no latency", async () => {
+    const j = syntheticJournal({ scenarios: 1, loadSeconds: 0 });
+    for (const s of j.chaos!.scenarios[0]!.workload!.series) delete s.latencyMs;
+    const specs = JSON.parse(scripts(await renderRunPage(j))[0]!.body) as {
+      title: string;
+      windows: unknown[];
+    }[];
+    expect(specs.map((s) => s.title)).toEqual([
+      "Throughput (requests per second)",
+      "Error rate (fail + unknown)",
+    ]);
+    expect(specs[0]!.windows).toHaveLength(1);
+  });
+});
