@@ -52,11 +52,17 @@ export function registerReportCommand(program: Command): void {
       const run = await findRun(reportsDir(), id);
       if (!run.html) throw new Error(`run ${run.runId} has no page yet: faultline report render ${run.dir}`);
       process.stdout.write(`${run.html}\n`);
-      const browser = process.env.BROWSER;
-      if (browser)
-        spawn(browser, [run.html], { stdio: "ignore", detached: true })
+      // $BROWSER as xdg-open reads it: the first of a colon-separated list, `%s` stands for the file.
+      const browser = process.env.BROWSER?.split(":")[0]?.trim();
+      if (browser) {
+        const [cmd, ...args] = browser.split(/\s+/);
+        const argv = args.some((a) => a.includes("%s"))
+          ? args.map((a) => a.replace("%s", run.html!))
+          : [...args, run.html];
+        spawn(cmd!, argv, { stdio: "ignore", detached: true })
           .on("error", (e) => process.stderr.write(`$BROWSER (${browser}): ${e.message}\n`))
           .unref();
+      }
     });
 
   report

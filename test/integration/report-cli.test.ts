@@ -5,6 +5,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { syntheticJournal } from "../../fixtures/journals/synthetic.ts";
 import { writeJournal } from "../../src/report/journal.ts";
+import { renderRun } from "../../src/report/render.ts";
 import { faultlineBin as bin, runFaultline } from "../support/faultline-cli.ts";
 
 let reports: string;
@@ -15,17 +16,13 @@ const faultline = (args: string[], env: Record<string, string> = {}) =>
 describe("faultline report, as a user runs it", () => {
   beforeAll(async () => {
     reports = await mkdtemp(path.join(tmpdir(), "faultline-report-cli-"));
-    await writeJournal(
-      path.join(reports, "2026-11-01-aaa"),
+    const runs = [
       syntheticJournal({
         runId: "2026-11-01-aaa",
         startedAt: "2026-11-01T10:00:00Z",
         scenarios: 1,
         loadSeconds: 5,
       }),
-    );
-    await writeJournal(
-      path.join(reports, "2026-11-02-bbb"),
       syntheticJournal({
         runId: "2026-11-02-bbb",
         startedAt: "2026-11-02T10:00:00Z",
@@ -33,7 +30,12 @@ describe("faultline report, as a user runs it", () => {
         scenarios: 3,
         loadSeconds: 5,
       }),
-    );
+    ];
+    for (const j of runs) {
+      await writeJournal(path.join(reports, j.runId), j);
+      // The pages `open` finds; `render` below writes them again through the CLI.
+      await renderRun(path.join(reports, j.runId), j);
+    }
   });
   afterAll(() => rm(reports, { recursive: true, force: true }));
 
@@ -91,12 +93,19 @@ describe("faultline report, as a user runs it", () => {
     expect(missing).toMatchObject({ code: 1, stderr: expect.stringContaining('no run "nope"') });
     const seen = path.join(reports, "browser-saw.txt");
     const browser = path.join(reports, "fake-browser.sh");
-    await writeFile(browser, `#!/bin/sh\nprintf '%s' "$1" > '${seen}'\n`);
+    await writeFile(browser, `#!/bin/sh\necho "$@" > '${seen}.tmp' && mv '${seen}.tmp' '${seen}'\n`);
     await chmod(browser, 0o755);
+    const page = path.join(reports, "2026-11-01-aaa", "index.html");
     await faultline(["report", "open", "2026-11-01"], { BROWSER: browser });
+    await expect.poll(() => readFile(seen, "utf8").catch(() => ""), { timeout: 10_000 }).toBe(`${page}\n`);
+    // As xdg-open reads $BROWSER: the first of a list, with arguments, %s for the file.
+    await rm(seen);
+    await faultline(["report", "open", "2026-11-01"], {
+      BROWSER: `${browser} --new-window %s --x:other-browser`,
+    });
     await expect
       .poll(() => readFile(seen, "utf8").catch(() => ""), { timeout: 10_000 })
-      .toBe(path.join(reports, "2026-11-01-aaa", "index.html"));
+      .toBe(`--new-window ${page} --x\n`);
   });
 
   it("serve answers on 127.0.0.1 until stopped", async () => {
