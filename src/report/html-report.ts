@@ -192,7 +192,11 @@ function timeline(
   // A workload that recorded no latency gets no empty latency chart.
   const charts = sorted.some((s) => s.latencyMs) ? [throughput, latency, errors] : [throughput, errors];
   c.specs.push(...charts);
-  return charts.map((s) => `<div class="chart" id="${s.id}" data-chart></div>`).join("\n");
+  return charts
+    .map(
+      (s) => `<div class="chart" id="${s.id}" data-chart role="img" aria-label="${h(s.title ?? "")}"></div>`,
+    )
+    .join("\n");
 }
 
 function percentilesRow(p: Percentiles | undefined): string {

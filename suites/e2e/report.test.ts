@@ -101,6 +101,17 @@ describe("generated reports", () => {
       more: async (page) => {
         await expect.poll(() => page.getByText("What failed").count()).toBe(1);
         await expect.poll(() => page.locator("#scenario-1-payments-down .ids code").count()).toBe(37);
+        // The charts follow the window's width.
+        const width = () =>
+          page
+            .locator("[data-chart] canvas")
+            .first()
+            .evaluate((c) => (c as HTMLCanvasElement).clientWidth);
+        const wide = await width();
+        await page.setViewportSize({ width: 900, height: 900 });
+        await expect.poll(width).toBeLessThan(wide - 200);
+        await page.setViewportSize({ width: 1280, height: 900 });
+        await expect.poll(width).toBe(wide);
       },
     });
     // Three per scenario (6) and three for the load run.

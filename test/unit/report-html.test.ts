@@ -56,7 +56,7 @@ describe("run page", () => {
     // One chart holder per spec: three per scenario with a series, three for the load run.
     const specs = JSON.parse(ss[0]!.body) as { id: string }[];
     expect(specs).toHaveLength(3 * 3 + 3);
-    for (const s of specs) expect(html).toContain(`<div class="chart" id="${s.id}" data-chart>`);
+    for (const s of specs) expect(html).toContain(`<div class="chart" id="${s.id}" data-chart role="img"`);
   });
 
   it("escapes everything that came from a service, a log or a user file", async () => {

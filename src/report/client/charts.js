@@ -139,9 +139,22 @@
       hooks: { drawClear: [shade(windows)], draw: [labels(windows), marks(spec.marks || [])] },
     };
     host.textContent = "";
-    new uPlot(opts, data, host);
+    plots.push({ plot: new uPlot(opts, data, host), host: host, height: opts.height });
     host.setAttribute("data-drawn", "true");
   }
+
+  var plots = [];
+  var pending = false;
+  window.addEventListener("resize", function () {
+    if (pending) return;
+    pending = true;
+    window.requestAnimationFrame(function () {
+      pending = false;
+      plots.forEach(function (p) {
+        p.plot.setSize({ width: Math.max(320, p.host.clientWidth), height: p.height });
+      });
+    });
+  });
 
   specs.forEach(function (spec) {
     try {
