@@ -20,13 +20,13 @@ program
   .exitOverride();
 
 registerImagesCommand(program);
+registerReportCommand(program);
 registerDoctorCommand(program);
 registerStackCommands(program);
 registerRunCommand(program);
 registerBenchCommand(program);
 registerBrokerCommand(program);
 registerContractsCommands(program);
-registerReportCommand(program);
 
 try {
   await program.parseAsync(process.argv);
