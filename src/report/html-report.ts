@@ -380,7 +380,9 @@ function chaosSection(c: Charts, j: Journal): string {
   const toc = ch.scenarios
     .map(
       (s, i) =>
-        `<li><a href="#${anchors.scenario(i, s)}">${h(s.name)}</a> ${badge(scenarioOutcome(s, ch.detection).status)}</li>`,
+        `<li><a href="#${anchors.scenario(i, s)}">${h(s.name)}</a>${
+          s.sabotage.length ? ` <small>with ${h(s.sabotage.join(", "))}</small>` : ""
+        } ${badge(scenarioOutcome(s, ch.detection).status)}</li>`,
     )
     .join("");
   return `<section id="chaos"><h2>Chaos <small>${ch.scenarios.length} scenario runs</small></h2>
