@@ -4,6 +4,7 @@
 #   1. npm dependencies (npm ci when package-lock.json changed)
 #   2. a Docker engine: installs Debian's docker.io when absent and starts dockerd when none answers
 #   3. the build tools the image pipeline needs (debootstrap; Go, Java and Maven must already be there)
+#      and Debian's Chromium for the report's browser tests (suites/e2e; never a downloaded browser)
 #   4. every image, built offline and cached by the hash of its inputs
 # FAULTLINE_SKIP_IMAGES=1 skips step 4.
 set -euo pipefail
@@ -66,6 +67,7 @@ say "docker $(docker version --format '{{.Server.Version}} (API {{.Server.APIVer
 
 # 3. Build tools --------------------------------------------------------------------------------
 command -v debootstrap >/dev/null 2>&1 || apt_install debootstrap
+[ -x /usr/bin/chromium ] || apt_install chromium
 for tool in go java mvn; do
   command -v "$tool" >/dev/null 2>&1 || die "$tool is not installed; the image pipeline needs Go, Java 17 and Maven." \
     "Fix: install them (Debian: apt-get install golang openjdk-17-jdk-headless maven), then run this again."

@@ -1,4 +1,6 @@
 import type { Command } from "commander";
+import { syntheticJournal } from "../../fixtures/journals/synthetic.ts";
+import { benchReport } from "../report/report-bench.ts";
 import { installCleanupHandlers } from "../env/cleanup.ts";
 import { runId } from "../env/run-labels.ts";
 import { serviceBench } from "../load/service-bench.ts";
@@ -18,6 +20,23 @@ export function registerBenchCommand(program: Command): void {
     .action(async (opts: { target: string }) => {
       installCleanupHandlers(runId());
       print({ stack: await startupBench(opts.target, 3), services: await serviceBench(opts.target, 20) });
+    });
+
+  bench
+    .command("report")
+    .description(
+      "report generation time and size for a synthetic run (20 scenarios, 10 minutes of per-second load by default); no Docker",
+    )
+    .option("--scenarios <n>", "chaos scenario runs", "20")
+    .option("--load-seconds <n>", "seconds of per-second load data", "600")
+    .option("--runs <n>", "renders of the same journal", "10")
+    .action(async (opts: { scenarios: string; loadSeconds: string; runs: string }) => {
+      const journal = syntheticJournal({
+        failing: true,
+        scenarios: Math.max(0, Number(opts.scenarios) || 0),
+        loadSeconds: Math.max(0, Number(opts.loadSeconds) || 0),
+      });
+      print(await benchReport(journal, Math.max(1, Number(opts.runs) || 10)));
     });
 
   bench

@@ -6,6 +6,7 @@ import { registerChaosCommands } from "./chaos.ts";
 import { registerContractsCommands } from "./contracts.ts";
 import { registerDoctorCommand } from "./doctor.ts";
 import { registerImagesCommand } from "./images.ts";
+import { registerReportCommand } from "./report.ts";
 import { registerRunCommand } from "./run.ts";
 import { registerStackCommands } from "./stack.ts";
 
@@ -20,6 +21,7 @@ program
   .exitOverride();
 
 registerImagesCommand(program);
+registerReportCommand(program);
 registerDoctorCommand(program);
 registerStackCommands(program);
 registerRunCommand(program);

@@ -5,25 +5,14 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { projectRoot } from "../../src/paths.ts";
+import { runFaultline } from "../support/faultline-cli.ts";
 
 const run = promisify(execFile);
 const bin = path.join(projectRoot(), "bin", "faultline.mjs");
 // A cache of its own, so this test's detached stack state does not meet a developer's `faultline up`.
 const cache = await mkdtemp(path.join(tmpdir(), "faultline-cli-"));
 
-async function faultline(...args: string[]) {
-  try {
-    const r = await run(process.execPath, [bin, ...args], {
-      cwd: projectRoot(),
-      env: { ...process.env, FAULTLINE_CACHE_DIR: cache },
-      maxBuffer: 16 * 1024 * 1024,
-    });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: e.code ?? 1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
-  }
-}
+const faultline = (...args: string[]) => runFaultline(args, { FAULTLINE_CACHE_DIR: cache });
 
 describe("the faultline CLI, as a user runs it", () => {
   afterAll(async () => {
@@ -46,6 +35,7 @@ describe("the faultline CLI, as a user runs it", () => {
       "contracts",
       "can-i-deploy",
       "record-deployment",
+      "report",
     ]) {
       expect(help.stdout).toMatch(new RegExp(`^  ${cmd}\\b`, "m"));
       const sub = await faultline(cmd, "--help");
