@@ -97,7 +97,7 @@ func Histogram(encoded string) (*hdrhistogram.Histogram, error) {
 // Window is what happened in one second (or, in the final line, the whole run).
 type Window struct {
 	Counts
-	Errors map[string]uint64 `json:"errors"`
+	Errors map[string]uint64  `json:"errors"`
 	ByName map[string]*Counts `json:"byName"`
 }
 

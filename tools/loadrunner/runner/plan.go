@@ -286,7 +286,9 @@ func (p *Plan) Validate() error {
 	return errors.Join(errs...)
 }
 
-func (e *Executor) isOpen() bool { return e.Type == ConstantArrivalRate || e.Type == RampingArrivalRate }
+func (e *Executor) isOpen() bool {
+	return e.Type == ConstantArrivalRate || e.Type == RampingArrivalRate
+}
 
 // TotalDuration is how long iterations are started for.
 func (e *Executor) TotalDuration() Duration {

@@ -48,7 +48,7 @@ func TestOpenPacer_dropsIterationsThatCouldNotStartInTime(t *testing.T) {
 	if w, stop := p.Pace(0, 0); w != 0 || stop {
 		t.Fatalf("first iteration: wait %v stop %v", w, stop)
 	}
-	if w, _ := p.Pace(0, 1); (w-10*time.Millisecond).Abs() > 2*time.Microsecond {
+	if w, _ := p.Pace(0, 1); (w - 10*time.Millisecond).Abs() > 2*time.Microsecond {
 		t.Fatalf("second iteration waits %v, want 10ms", w)
 	}
 	// One second later only 2 were sent: the ones due before 990 ms are dropped.

@@ -1,0 +1,92 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createRunNetwork } from "../../src/env/managed-container.ts";
+import { loadManifest } from "../../src/env/manifest.ts";
+import { Environment, type StartedStack } from "../../src/env/stack.ts";
+import { LoadSetupError, runLoad } from "../../src/load/run-load.ts";
+import { loadScenario } from "../../src/load/scenario.ts";
+import { LoadRun } from "../../src/report/journal.ts";
+import { projectRoot } from "../../src/paths.ts";
+
+describe("load against the real shop", () => {
+  let stack: StartedStack;
+
+  beforeAll(async () => {
+    stack = await new Environment(await loadManifest("shop", projectRoot())).start();
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it("smoke: create, read and list through the gateway, every threshold held", async () => {
+    const seconds: number[] = [];
+    const run = await runLoad(stack, await loadScenario("smoke"), {
+      durationS: 8,
+      onSecond: (s) => seconds.push(s.requests),
+    });
+    expect(() => LoadRun.parse(run)).not.toThrow();
+    expect(run.thresholds.length).toBe(4);
+    expect(run.thresholds.filter((t) => !t.ok)).toEqual([]);
+    expect(run.status).toBe("passed");
+    const names = Object.fromEntries(run.requests.map((r) => [r.name, r]));
+    for (const n of ["create_order", "get_order", "list_products"]) {
+      expect(names[n]?.count, n).toBeGreaterThan(0);
+      expect(names[n]?.failed, n).toBe(0);
+    }
+    // The series adds up to the totals; the live callback saw every second.
+    const total = run.series.reduce((a, s) => a + s.requests, 0);
+    expect(total).toBe(run.requests.reduce((a, r) => a + r.count, 0));
+    expect(seconds.reduce((a, b) => a + b, 0)).toBe(total);
+    expect(run.metrics.http_req_duration?.values["p(95)"]).toBeGreaterThan(0);
+  });
+
+  it("spike: the gateway's rate limit sheds the excess with 429", async () => {
+    const run = await runLoad(stack, await loadScenario("spike"), { durationS: 10 });
+    const limited = run.thresholds.find((t) => t.metric === "rate_limited")!;
+    expect(limited.ok).toBe(true);
+    expect(run.series.reduce((a, s) => a + (s.codes["429"] ?? 0), 0)).toBeGreaterThan(0);
+  });
+
+  it("grpc: Charge, Reserve and GetOrder straight at the internal services", async () => {
+    const run = await runLoad(stack, await loadScenario("grpc"), { durationS: 6 });
+    expect(run.thresholds.filter((t) => !t.ok)).toEqual([]);
+    const byName = Object.fromEntries(run.requests.map((r) => [r.name, r]));
+    expect(byName.charge?.protocol).toBe("grpc");
+    expect(byName.get_order?.count).toBeGreaterThan(0);
+    expect(run.series.some((s) => (s.codes.OK ?? 0) > 0)).toBe(true);
+  });
+
+  it("a target that does not answer fails in setup, before any load", async () => {
+    await using empty = await createRunNetwork("faultline-load-nothing");
+    const lines: number[] = [];
+    const err = await runLoad({ manifest: stack.manifest, network: empty }, await loadScenario("smoke"), {
+      durationS: 5,
+      onSecond: (s) => lines.push(s.requests),
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LoadSetupError);
+    expect((err as Error).message).toMatch(
+      /suites\/load\/smoke\.ts: setup failed, no load was sent: check "gateway:http": the target did not answer/,
+    );
+    expect(lines).toEqual([]);
+  });
+});
+
+describe("load against a gateway without its rate limit", () => {
+  let stack: StartedStack;
+
+  beforeAll(async () => {
+    stack = await new Environment(await loadManifest("shop", projectRoot()), {
+      env: { gateway: { SHOP_SABOTAGE: "no-rate-limit" } },
+    }).start();
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it("spike fails its 429 threshold", async () => {
+    const run = await runLoad(stack, await loadScenario("spike"), { durationS: 10 });
+    const limited = run.thresholds.find((t) => t.metric === "rate_limited")!;
+    expect(limited).toMatchObject({ ok: false, observed: 0 });
+    expect(run.status).toBe("failed");
+    expect(run.detail).toContain("rate_limited rate>0.1 (observed 0)");
+  });
+});
