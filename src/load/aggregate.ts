@@ -36,17 +36,7 @@ export interface RunnerLine extends Partial<RunnerCounts> {
   message?: string;
 }
 
-interface NameTotals {
-  protocol: "http" | "grpc";
-  requests: number;
-  ok: number;
-  fail: number;
-  unknown: number;
-  codes: Record<string, number>;
-  bytesIn: number;
-  bytesOut: number;
-  hist: Histogram;
-}
+type NameTotals = Omit<RunnerCounts, "protocol" | "latency"> & { protocol: "http" | "grpc"; hist: Histogram };
 
 /** k6 counts a request as failed when it got no answer or an error status. */
 const failedCode = (code: string) => code === "0" || !(/^[23]\d\d$/.test(code) || code === "OK");

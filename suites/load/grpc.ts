@@ -1,4 +1,5 @@
 import { defineLoadScenario } from "../../src/load/scenario.ts";
+import { seedOrders } from "./_orders.ts";
 
 /** The internal gRPC services directly: payments Charge, inventory Reserve, orders GetOrder. */
 export default defineLoadScenario({
@@ -12,18 +13,7 @@ export default defineLoadScenario({
     "shop/inventory/v1/inventory.proto",
     "shop/orders/v1/orders.proto",
   ],
-  setup: [
-    {
-      name: "orders to read back",
-      service: "gateway",
-      method: "POST",
-      path: "/v1/orders",
-      headers: { "Idempotency-Key": "{{uuid}}" },
-      body: { customer_id: "load-setup", currency: "EUR", lines: [{ sku: "SKU-1", quantity: 1 }] },
-      repeat: 3,
-      capture: { orderIds: "id" },
-    },
-  ],
+  setup: [seedOrders],
   requests: [
     {
       name: "charge",

@@ -1,4 +1,5 @@
 import { defineLoadScenario } from "../../src/load/scenario.ts";
+import { seedOrders } from "./_orders.ts";
 
 /** The shop's REST API through the gateway: place orders, read them back, list the catalogue. */
 export default defineLoadScenario({
@@ -7,18 +8,7 @@ export default defineLoadScenario({
   profile: "smoke",
   rate: 20,
   vus: 2,
-  setup: [
-    {
-      name: "orders to read back",
-      service: "gateway",
-      method: "POST",
-      path: "/v1/orders",
-      headers: { "Idempotency-Key": "{{uuid}}" },
-      body: { customer_id: "load-setup", currency: "EUR", lines: [{ sku: "SKU-1", quantity: 1 }] },
-      repeat: 3,
-      capture: { orderIds: "id" },
-    },
-  ],
+  setup: [seedOrders],
   requests: [
     {
       name: "create_order",
