@@ -5,6 +5,7 @@ import { registerBrokerCommand } from "./broker.ts";
 import { registerContractsCommands } from "./contracts.ts";
 import { registerDoctorCommand } from "./doctor.ts";
 import { registerImagesCommand } from "./images.ts";
+import { registerLoadCommands } from "./load.ts";
 import { registerRunCommand } from "./run.ts";
 import { registerStackCommands } from "./stack.ts";
 
@@ -25,6 +26,7 @@ registerRunCommand(program);
 registerBenchCommand(program);
 registerBrokerCommand(program);
 registerContractsCommands(program);
+registerLoadCommands(program);
 
 try {
   await program.parseAsync(process.argv);

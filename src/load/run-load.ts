@@ -168,6 +168,12 @@ export async function runLoad(
   };
 
   let exitCode: number;
+  // Docker's log stream does not keep Node's event loop alive by itself: waiting on the
+  // container's exit (a pending request) does, and gives the exit code.
+  const exited = (handle.wait() as Promise<{ StatusCode: number }>).catch((err: Error) => {
+    otherOutput.push(`waiting for the runner: ${err.message}`);
+    return { StatusCode: -1 };
+  });
   try {
     const stream = await container.logs();
     let buf = "";
@@ -193,7 +199,7 @@ export async function runLoad(
       stream.on("end", () => resolve());
       stream.on("error", reject);
     });
-    exitCode = ((await handle.wait()) as { StatusCode: number }).StatusCode;
+    exitCode = (await exited).StatusCode;
   } finally {
     opts.signal?.removeEventListener("abort", onAbort);
     await handle.remove({ force: true }).catch(() => undefined);

@@ -350,7 +350,7 @@ func attack(ctx context.Context, p *Plan, client *http.Client, reqs []compiled, 
 	var closed *ClosedPacer
 	workers := uint64(maxVUs)
 	if e.isOpen() {
-		open = NewOpenPacer(e, 10*time.Millisecond)
+		open = NewOpenPacer(e, 10*time.Millisecond, func() uint64 { return started.Load() - completed.Load() })
 		pacer = open
 		workers = uint64(e.PreAllocatedVUs)
 	} else {

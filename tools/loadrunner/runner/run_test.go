@@ -12,6 +12,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/health"
@@ -214,5 +215,22 @@ func TestReadPlan_reportsEveryProblemWithItsField(t *testing.T) {
 	_, err = ReadPlan(strings.NewReader(`{"executor": {"type": "constant-vus", "vus": 1, "duration": "1s"}, "requests": [{"name": "a", "url": "http://x/"}], "bogus": 1}`))
 	if err == nil || !strings.Contains(err.Error(), "bogus") {
 		t.Fatalf("unknown field: %v", err)
+	}
+}
+
+func TestRun_openModelDropsWhatItCannotStartWithItsVUs(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		time.Sleep(100 * time.Millisecond)
+	}))
+	defer srv.Close()
+	// 100/s with at most 2 VUs busy 100 ms each: about 20/s can start, the rest are dropped.
+	lines, err := runPlan(t, `{"executor": {"type": "constant-arrival-rate", "rate": 100, "duration": "2s", "preAllocatedVUs": 2, "maxVUs": 2},
+	  "requests": [{"name": "slow", "url": "`+srv.URL+`/"}]}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	final := lines[len(lines)-1]
+	if final.Requests+final.Dropped < 190 || final.Dropped < 100 || final.Requests > 60 {
+		t.Fatalf("sent %d, dropped %d of 200", final.Requests, final.Dropped)
 	}
 }

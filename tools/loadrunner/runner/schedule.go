@@ -95,19 +95,23 @@ func (a arrivals) dueAt(k uint64) (time.Duration, bool) {
 }
 
 // OpenPacer is a vegeta.Pacer for the open model that drops, as k6 does, the iterations it
-// could not start on time: vegeta blocks when every worker is busy and MaxWorkers is reached,
-// and would then fire the missed iterations in a burst; here an iteration due more than
-// Grace ago is counted in Dropped instead and never sent.
+// could not start on time for want of a free VU: vegeta blocks when every worker is busy and
+// MaxWorkers is reached, and would then fire the missed iterations in a burst; here, when the
+// pool is saturated, an iteration due more than Grace ago is counted in Dropped instead and
+// never sent. Lateness with free workers (a busy CPU) is caught up, not dropped.
 type OpenPacer struct {
 	sched         arrivals
 	grace         time.Duration
 	maxIterations uint64
+	maxVUs        uint64
+	inFlight      func() uint64
 	dropped       atomic.Uint64
 }
 
-// NewOpenPacer paces e (an arrival-rate executor).
-func NewOpenPacer(e *Executor, grace time.Duration) *OpenPacer {
-	return &OpenPacer{sched: newArrivals(e), grace: grace, maxIterations: e.MaxIterations}
+// NewOpenPacer paces e (an arrival-rate executor); inFlight tells how many iterations are running.
+func NewOpenPacer(e *Executor, grace time.Duration, inFlight func() uint64) *OpenPacer {
+	return &OpenPacer{sched: newArrivals(e), grace: grace, maxIterations: e.MaxIterations,
+		maxVUs: uint64(e.MaxVUs), inFlight: inFlight}
 }
 
 // Dropped is how many iterations were not started because no worker was free in time.
@@ -127,7 +131,8 @@ func (p *OpenPacer) Pace(elapsed time.Duration, hits uint64) (time.Duration, boo
 		// Sleep at most 100 ms at a time so that Stop is seen soon when the rate is low.
 		return min(due-elapsed, 100*time.Millisecond), false
 	}
-	if elapsed-due > p.grace {
+	// The worker that just took the last tick is busy too: saturated means at most one free.
+	if elapsed-due > p.grace && p.inFlight()+1 >= p.maxVUs {
 		// Every iteration due before elapsed-grace is dropped; the next one on time is sent.
 		k := uint64(math.Ceil(p.sched.expected(elapsed - p.grace)))
 		if k > n {

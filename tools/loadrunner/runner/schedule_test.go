@@ -43,7 +43,9 @@ func TestArrivals_rampingRateIsTheAreaUnderTheStages(t *testing.T) {
 }
 
 func TestOpenPacer_dropsIterationsThatCouldNotStartInTime(t *testing.T) {
-	p := NewOpenPacer(&Executor{Type: ConstantArrivalRate, Rate: 100, TimeUnit: sec(1), Duration: sec(10)}, 10*time.Millisecond)
+	busy := uint64(20)
+	p := NewOpenPacer(&Executor{Type: ConstantArrivalRate, Rate: 100, TimeUnit: sec(1), Duration: sec(10), MaxVUs: 20}, 10*time.Millisecond,
+		func() uint64 { return busy })
 	// On time: iteration 0 fires at once, iteration 1 waits 10 ms.
 	if w, stop := p.Pace(0, 0); w != 0 || stop {
 		t.Fatalf("first iteration: wait %v stop %v", w, stop)
@@ -51,7 +53,13 @@ func TestOpenPacer_dropsIterationsThatCouldNotStartInTime(t *testing.T) {
 	if w, _ := p.Pace(0, 1); (w - 10*time.Millisecond).Abs() > 2*time.Microsecond {
 		t.Fatalf("second iteration waits %v, want 10ms", w)
 	}
-	// One second later only 2 were sent: the ones due before 990 ms are dropped.
+	// Late with free workers (a busy CPU): caught up, nothing dropped.
+	busy = 3
+	if w, _ := p.Pace(500*time.Millisecond, 2); w != 0 || p.Dropped() != 0 {
+		t.Fatalf("late with free workers: wait %v, dropped %d", w, p.Dropped())
+	}
+	busy = 19
+	// One second later only 2 were sent and every VU is busy: the ones due before 990 ms are dropped.
 	if w, stop := p.Pace(time.Second, 2); w != 0 || stop {
 		t.Fatalf("late: wait %v stop %v", w, stop)
 	}
@@ -65,11 +73,12 @@ func TestOpenPacer_dropsIterationsThatCouldNotStartInTime(t *testing.T) {
 }
 
 func TestOpenPacer_stopsAtMaxIterationsAndAtTheEnd(t *testing.T) {
-	p := NewOpenPacer(&Executor{Type: ConstantArrivalRate, Rate: 10, TimeUnit: sec(1), Duration: sec(1), MaxIterations: 5}, 10*time.Millisecond)
+	none := func() uint64 { return 0 }
+	p := NewOpenPacer(&Executor{Type: ConstantArrivalRate, Rate: 10, TimeUnit: sec(1), Duration: sec(1), MaxIterations: 5}, 10*time.Millisecond, none)
 	if _, stop := p.Pace(time.Second, 5); !stop {
 		t.Fatal("must stop after 5 iterations")
 	}
-	p = NewOpenPacer(&Executor{Type: ConstantArrivalRate, Rate: 10, TimeUnit: sec(1), Duration: sec(1)}, 10*time.Millisecond)
+	p = NewOpenPacer(&Executor{Type: ConstantArrivalRate, Rate: 10, TimeUnit: sec(1), Duration: sec(1)}, 10*time.Millisecond, none)
 	if _, stop := p.Pace(time.Second, 11); !stop {
 		t.Fatal("must stop once every iteration of the duration was sent")
 	}
