@@ -4,7 +4,7 @@ import { loadManifest } from "../../src/env/manifest.ts";
 import { Environment, type StartedStack } from "../../src/env/stack.ts";
 import { LoadSetupError, runLoad } from "../../src/load/run-load.ts";
 import { loadScenario } from "../../src/load/scenario.ts";
-import { LoadRun } from "../../src/report/journal.ts";
+import { LoadRun, type FaultWindow } from "../../src/report/journal.ts";
 import { projectRoot } from "../../src/paths.ts";
 
 describe("load against the real shop", () => {
@@ -53,6 +53,44 @@ describe("load against the real shop", () => {
     expect(byName.charge?.protocol).toBe("grpc");
     expect(byName.get_order?.count).toBeGreaterThan(0);
     expect(run.series.some((s) => (s.codes.OK ?? 0) > 0)).toBe(true);
+  });
+
+  it("load during a fault: before / during / after figures and the time to recover", async () => {
+    const edge = stack.edge("gateway->inventory");
+    const windows: FaultWindow[] = [];
+    const actions: Promise<unknown>[] = [];
+    const run = await runLoad(stack, await loadScenario("smoke"), {
+      durationS: 12,
+      faultWindows: () => windows,
+      onSecond: (s) => {
+        if (s.second === 3)
+          actions.push(
+            edge.addToxic({ type: "latency", attributes: { latency: 300 } }).then(() => {
+              windows.push({
+                id: "latency",
+                label: "latency 300 ms on gateway->inventory",
+                start: new Date().toISOString(),
+              });
+            }),
+          );
+        if (s.second === 6)
+          actions.push(
+            Promise.all(actions).then(async () => {
+              await edge.removeToxic("latency_downstream");
+              windows[0]!.end = new Date().toISOString();
+            }),
+          );
+      },
+    });
+    await Promise.all(actions);
+    expect(run.faultWindows).toHaveLength(1);
+    const w = run.windows!;
+    // list_products crosses the slowed edge: the p95 of all requests shows the 300 ms.
+    expect(w.before.p95!).toBeLessThan(300);
+    expect(w.during.p95!).toBeGreaterThanOrEqual(300);
+    expect(w.after.p95!).toBeLessThan(300);
+    expect(run.recoveryMs).not.toBeNull();
+    expect(run.recoveryMs!).toBeGreaterThanOrEqual(0);
   });
 
   it("a target that does not answer fails in setup, before any load", async () => {
