@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { installCleanupHandlers } from "../env/cleanup.ts";
 import { runId } from "../env/run-labels.ts";
 import path from "node:path";
+import { ceilingBench } from "../load/ceiling-bench.ts";
 import { footprintBench, type FootprintResult } from "../load/footprint.ts";
 import { serviceBench } from "../load/service-bench.ts";
 import { writeRunPage } from "../report/html-report.ts";
@@ -91,6 +92,25 @@ export function registerBenchCommand(program: Command): void {
     "footprint",
     "per service: image size (disk, compressed), start -> ready over n restarts, memory idle and under load, REST vs gRPC",
   );
+  bench
+    .command("ceiling")
+    .description(
+      "the load runner's ceiling against wrk on the cheapest endpoint, and how closely the open model holds its rate",
+    )
+    .option("-t, --target <name|file>", "target", "shop")
+    .option("--seconds <s>", "seconds of each measurement", "10")
+    .option("--connections <n>", "connections of wrk and VUs of the runner", "32")
+    .action(async (opts: { target: string; seconds: string; connections: string }) => {
+      installCleanupHandlers(runId());
+      print(
+        await ceilingBench({
+          target: opts.target,
+          seconds: Math.max(2, Number(opts.seconds) || 10),
+          connections: Math.max(1, Number(opts.connections) || 32),
+          log: (l) => process.stderr.write(`· ${l}\n`),
+        }),
+      );
+    });
   footprintCommand("claims", "the source article's claims beside the measurement, each held or not held");
 }
 

@@ -175,7 +175,7 @@ func classify(r *vegeta.Result) (Outcome, string, string) {
 		}
 		return Unknown, "0", text
 	}
-	code := strconv.Itoa(int(r.Code))
+	code := codeText(r.Code)
 	if r.Code >= 200 && r.Code < 400 {
 		return OK, code, ""
 	}
@@ -188,4 +188,18 @@ func errorText(e string) string {
 		return e[i+3:]
 	}
 	return e
+}
+
+var codeTexts = func() (t [600]string) {
+	for i := range t {
+		t[i] = strconv.Itoa(i)
+	}
+	return t
+}()
+
+func codeText(c uint16) string {
+	if int(c) < len(codeTexts) {
+		return codeTexts[c]
+	}
+	return strconv.Itoa(int(c))
 }

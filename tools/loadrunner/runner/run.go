@@ -326,10 +326,17 @@ func targeter(reqs []compiled, vars Vars, started *atomic.Uint64) vegeta.Targete
 		}
 		t.Method = method
 		t.URL = r.url.render(vars)
-		t.Body = []byte(r.body.render(vars))
-		t.Header = make(http.Header, len(r.headers))
-		for k, v := range r.headers {
-			t.Header.Set(k, v.render(vars))
+		if body := r.body.render(vars); body != "" {
+			t.Body = []byte(body)
+		} else {
+			t.Body = nil
+		}
+		t.Header = nil
+		if len(r.headers) > 0 {
+			t.Header = make(http.Header, len(r.headers))
+			for k, v := range r.headers {
+				t.Header.Set(k, v.render(vars))
+			}
 		}
 		return nil
 	}

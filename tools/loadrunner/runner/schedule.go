@@ -193,15 +193,20 @@ func (p *ClosedPacer) Pace(_ time.Duration, hits uint64) (time.Duration, bool) {
 	if p.maxIterations > 0 && hits >= p.maxIterations {
 		return 0, true
 	}
-	tick := time.NewTimer(5 * time.Millisecond)
-	defer tick.Stop()
+	var tick *time.Timer
 	for {
 		elapsed := time.Since(p.began)
 		if elapsed >= p.total {
 			return 0, true
 		}
 		if hits-p.completed.Load() < p.VUsAt(elapsed) {
+			if tick != nil {
+				tick.Stop()
+			}
 			return 0, false
+		}
+		if tick == nil {
+			tick = time.NewTimer(5 * time.Millisecond)
 		}
 		select {
 		case <-p.ctx.Done():
