@@ -31,7 +31,11 @@ export function stats(xs: number[]) {
 }
 
 /** Stops the service, starts it again, and times process start -> /readyz 200 (polled every 2 ms). */
-export async function startToReady(stack: StartedStack, service: string, timeoutMs = 30_000): Promise<number> {
+export async function startToReady(
+  stack: StartedStack,
+  service: string,
+  timeoutMs = 30_000,
+): Promise<number> {
   const spec = stack.manifest.services[service]!;
   const c = docker().getContainer(`${stack.network.name}-${service}`);
   await c.stop({ t: 10 });

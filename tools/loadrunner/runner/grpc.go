@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/bufbuild/protocompile"
 	"google.golang.org/grpc"
@@ -36,6 +37,34 @@ type grpcTransport struct {
 	methods map[string]protoreflect.MethodDescriptor
 	mu      sync.Mutex
 	conns   map[string]*grpc.ClientConn
+	// parsed caches request messages by method and JSON, so a body without placeholders is
+	// parsed once (messages are only read after parsing, so sharing them is safe); bounded.
+	parsed sync.Map
+	cached atomic.Int64
+}
+
+const maxParsedMessages = 1024
+
+type parsedKey struct{ method, body string }
+
+// message returns the request message for body, parsed once while the cache has room.
+func (t *grpcTransport) message(md protoreflect.MethodDescriptor, body []byte) (proto.Message, error) {
+	key := parsedKey{string(md.FullName()), string(body)}
+	if m, ok := t.parsed.Load(key); ok {
+		return m.(proto.Message), nil
+	}
+	in := dynamicpb.NewMessage(md.Input())
+	if len(body) > 0 {
+		if err := protojson.Unmarshal(body, in); err != nil {
+			return nil, fmt.Errorf("request message for %s: %w", md.FullName(), err)
+		}
+	}
+	if t.cached.Load() < maxParsedMessages {
+		if _, loaded := t.parsed.LoadOrStore(key, in); !loaded {
+			t.cached.Add(1)
+		}
+	}
+	return in, nil
 }
 
 // compileProtos parses the .proto files (with the standard google/protobuf imports) and indexes
@@ -120,17 +149,15 @@ func (t *grpcTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	in := dynamicpb.NewMessage(md.Input())
+	var body []byte
 	if req.Body != nil {
-		body, err := io.ReadAll(req.Body)
-		if err != nil {
+		if body, err = io.ReadAll(req.Body); err != nil {
 			return nil, err
 		}
-		if len(body) > 0 {
-			if err := protojson.Unmarshal(body, in); err != nil {
-				return nil, fmt.Errorf("request message for %s: %w", md.FullName(), err)
-			}
-		}
+	}
+	in, err := t.message(md, body)
+	if err != nil {
+		return nil, err
 	}
 	ctx := req.Context()
 	pairs := make([]string, 0, 2*len(req.Header))
