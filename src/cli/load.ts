@@ -7,6 +7,7 @@ import { Environment } from "../env/stack.ts";
 import { readStackState } from "../env/stack-state.ts";
 import { compareWithBaseline, readBaseline } from "../load/baseline.ts";
 import { runLoad, type LiveSecond, type LoadStack } from "../load/run-load.ts";
+import { profile as findProfile } from "../load/profiles.ts";
 import { listLoadScenarios, loadScenario } from "../load/scenario.ts";
 import { formatSummary } from "../load/summary.ts";
 import { parseDurationMs } from "../load/thresholds.ts";
@@ -94,6 +95,9 @@ export function registerLoadCommands(program: Command): void {
       const rate = opts.rate === undefined ? undefined : Number(opts.rate);
       if (rate !== undefined && !(rate > 0))
         throw new Error(`--rate "${opts.rate}": a positive number of iterations per second`);
+      // Every option is checked before a stack is started.
+      if (opts.profile) findProfile(opts.profile, "--profile");
+      const seconds = durationS(opts.duration);
       const baseline = opts.baseline ? await readBaseline(opts.baseline, scenario.name) : undefined;
       const id = `${new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19)}-${runId().slice(0, 8)}`;
       const startedAt = new Date().toISOString();
@@ -108,7 +112,7 @@ export function registerLoadCommands(program: Command): void {
         const stack: LoadStack = owned ?? (await attachedStack(opts.target));
         run = await runLoad(stack, scenario, {
           profile: opts.profile,
-          durationS: durationS(opts.duration),
+          durationS: seconds,
           rate,
           onSecond: opts.json ? undefined : live,
         });
