@@ -93,6 +93,24 @@ describe("load against the real shop", () => {
     expect(run.recoveryMs!).toBeGreaterThanOrEqual(0);
   });
 
+  it("abortOnFail stops the run once its threshold is crossed", async () => {
+    const base = await loadScenario("smoke");
+    const scenario = {
+      ...base,
+      thresholds: {
+        http_req_duration: [{ threshold: "p(95)<0.001", abortOnFail: true, delayAbortEval: "2s" }],
+      },
+    };
+    const run = await runLoad(stack, scenario, { durationS: 60 });
+    expect(run.status).toBe("failed");
+    expect(run.detail).toMatch(
+      /^stopped early: threshold http_req_duration p\(95\)<0\.001 crossed \(abortOnFail/,
+    );
+    // Stopped after the delay, far before the 60 s it was planned for.
+    expect(run.series.length).toBeGreaterThanOrEqual(2);
+    expect(run.series.length).toBeLessThan(60);
+  });
+
   it("a target that does not answer fails in setup, before any load", async () => {
     await using empty = await createRunNetwork("faultline-load-nothing");
     const lines: number[] = [];
