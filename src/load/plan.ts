@@ -46,6 +46,7 @@ export interface RunnerPlan {
   timeout?: string;
   checkTimeout?: string;
   maxBodyBytes?: number;
+  grpcConnections?: number;
 }
 
 /** The total duration of an executor in seconds. */

@@ -69,6 +69,8 @@ export interface LoadScenarioSpec {
   thresholds: Thresholds;
   /** Per-request timeout, e.g. "5s". */
   timeout?: string;
+  /** Connections per gRPC service (default 1: gRPC multiplexes calls on one). */
+  grpcConnections?: number;
 }
 
 export interface LoadScenario extends LoadScenarioSpec {
@@ -299,6 +301,7 @@ export async function toPlan(
       setup,
       protos: protos.length ? protos : undefined,
       timeout: s.timeout,
+      grpcConnections: s.grpcConnections,
     },
     profile: profileName,
   };

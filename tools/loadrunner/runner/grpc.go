@@ -36,7 +36,9 @@ const GRPCStatusHeader = "Grpc-Status"
 type grpcTransport struct {
 	methods map[string]protoreflect.MethodDescriptor
 	mu      sync.Mutex
-	conns   map[string]*grpc.ClientConn
+	perHost int
+	next    atomic.Uint64
+	conns   map[string][]*grpc.ClientConn
 	// parsed caches request messages by method and JSON, so a body without placeholders is
 	// parsed once (messages are only read after parsing, so sharing them is safe); bounded.
 	parsed sync.Map
@@ -98,8 +100,8 @@ func compileProtos(ctx context.Context, protos []Proto) (map[string]protoreflect
 	return methods, nil
 }
 
-func newGRPCTransport(methods map[string]protoreflect.MethodDescriptor) *grpcTransport {
-	return &grpcTransport{methods: methods, conns: map[string]*grpc.ClientConn{}}
+func newGRPCTransport(methods map[string]protoreflect.MethodDescriptor, perHost int) *grpcTransport {
+	return &grpcTransport{methods: methods, perHost: max(perHost, 1), conns: map[string][]*grpc.ClientConn{}}
 }
 
 func (t *grpcTransport) method(name string) (protoreflect.MethodDescriptor, error) {
@@ -117,25 +119,31 @@ func (t *grpcTransport) method(name string) (protoreflect.MethodDescriptor, erro
 	return m, nil
 }
 
+// conn returns the target's connections in turn (perHost of them, made on first use).
 func (t *grpcTransport) conn(target string) (*grpc.ClientConn, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if c, ok := t.conns[target]; ok {
-		return c, nil
+	cs, ok := t.conns[target]
+	if !ok {
+		for range t.perHost {
+			c, err := grpc.NewClient(target, grpc.WithTransportCredentials(insecure.NewCredentials()))
+			if err != nil {
+				return nil, err
+			}
+			cs = append(cs, c)
+		}
+		t.conns[target] = cs
 	}
-	c, err := grpc.NewClient(target, grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		return nil, err
-	}
-	t.conns[target] = c
-	return c, nil
+	return cs[t.next.Add(1)%uint64(len(cs))], nil
 }
 
 func (t *grpcTransport) Close() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	for _, c := range t.conns {
-		_ = c.Close()
+	for _, cs := range t.conns {
+		for _, c := range cs {
+			_ = c.Close()
+		}
 	}
 }
 

@@ -142,6 +142,8 @@ type Plan struct {
 	CheckTimeout Duration `json:"checkTimeout,omitempty"`
 	// MaxBodyBytes kept from each response (default 64 KiB); the rest is read and counted.
 	MaxBodyBytes int64 `json:"maxBodyBytes,omitempty"`
+	// GRPCConnections per gRPC target, used in turn (default 1: gRPC multiplexes its calls).
+	GRPCConnections int `json:"grpcConnections,omitempty"`
 }
 
 // ReadPlan decodes and validates a plan; unknown fields are errors.
@@ -282,6 +284,12 @@ func (p *Plan) Validate() error {
 	}
 	if p.MaxBodyBytes <= 0 {
 		p.MaxBodyBytes = 64 << 10
+	}
+	if p.GRPCConnections <= 0 {
+		p.GRPCConnections = 1
+	}
+	if p.GRPCConnections > 1024 {
+		bad("grpcConnections", "at most 1024")
 	}
 	return errors.Join(errs...)
 }

@@ -86,7 +86,7 @@ func Run(ctx context.Context, p *Plan, out *Emitter) error {
 		if err != nil {
 			return err
 		}
-		gt = newGRPCTransport(methods)
+		gt = newGRPCTransport(methods, p.GRPCConnections)
 		defer gt.Close()
 		for _, r := range p.Requests {
 			if r.GRPC != nil {

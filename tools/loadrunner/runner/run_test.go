@@ -184,7 +184,7 @@ func TestRun_grpcCallsWithCodes(t *testing.T) {
 	lines, err := runPlan(t, `{
 	  "executor": {"type": "constant-arrival-rate", "rate": 50, "duration": "1s"},
 	  "checks": [{"name": "health", "grpcHealth": "`+l.Addr().String()+`"}],
-	  "protos": [{"path": "health.proto", "content": `+string(proto)+`}],
+	  "protos": [{"path": "health.proto", "content": `+string(proto)+`}], "grpcConnections": 3,
 	  "requests": [
 	    {"name": "known", "grpc": {"target": "`+l.Addr().String()+`", "method": "grpc.health.v1.Health/Check", "data": "{}"}},
 	    {"name": "unknown_service", "grpc": {"target": "`+l.Addr().String()+`", "method": "grpc.health.v1.Health/Check", "data": "{\"service\":\"nope\"}"}}
