@@ -10,12 +10,14 @@ import { readJournal, writeJournal } from "../../src/report/journal.ts";
 const run = promisify(execFile);
 const bin = path.join(projectRoot(), "bin", "faultline.mjs");
 const reports = await mkdtemp(path.join(tmpdir(), "faultline-load-reports-"));
+// A cache of its own, so this test's detached stack does not meet a developer's `faultline up`.
+const cache = await mkdtemp(path.join(tmpdir(), "faultline-load-cache-"));
 
 async function faultline(...args: string[]) {
   try {
     const r = await run(process.execPath, [bin, ...args], {
       cwd: projectRoot(),
-      env: { ...process.env, FAULTLINE_REPORTS_DIR: reports },
+      env: { ...process.env, FAULTLINE_REPORTS_DIR: reports, FAULTLINE_CACHE_DIR: cache },
       maxBuffer: 16 * 1024 * 1024,
     });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
@@ -31,6 +33,7 @@ const scratch = path.join(projectRoot(), ".scratch", path.basename(reports));
 describe("faultline load, as a user runs it", () => {
   afterAll(async () => {
     await rm(scratch, { recursive: true, force: true });
+    await faultline("down", "--all");
   });
 
   it("lists the scenarios", async () => {
@@ -114,5 +117,16 @@ describe("faultline load, as a user runs it", () => {
     expect(r.stdout).toMatch(/✓ p95 \(ms\)/);
     expect(r.stdout).toContain("FAILED: regression against run fast-baseline");
     expect(r.stderr).toMatch(/\n\s+1s\s+\d+ req\/s\s+p95 [\d.]+ ms\s+errors 0/);
+  });
+
+  it("--attach runs on the stack started with faultline up and leaves it running", async () => {
+    expect((await faultline("up")).code).toBe(0);
+    const r = await faultline("load", "run", "smoke", "--attach", "--duration", "3s", "--json");
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ status: "passed" });
+    const ps = await faultline("ps", "--json");
+    expect(ps.code).toBe(0);
+    expect(ps.stdout).toContain("gateway");
+    expect((await faultline("down")).code).toBe(0);
   });
 });
