@@ -14,6 +14,6 @@ export default defineLoadScenario({
   rates: { rate_limited: { codes: ["429"] } },
   thresholds: {
     rate_limited: ["rate>0.1"],
-    "http_req_failed{status:500}": ["rate==0"],
+    "http_reqs{status:500}": ["count==0"],
   },
 });

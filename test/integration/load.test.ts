@@ -43,6 +43,8 @@ describe("load against the real shop", () => {
     const run = await runLoad(stack, await loadScenario("spike"), { durationS: 10 });
     const limited = run.thresholds.find((t) => t.metric === "rate_limited")!;
     expect(limited.ok).toBe(true);
+    expect(run.thresholds.filter((t) => !t.ok)).toEqual([]);
+    expect(run.status).toBe("passed");
     expect(run.series.reduce((a, s) => a + (s.codes["429"] ?? 0), 0)).toBeGreaterThan(0);
   });
 
