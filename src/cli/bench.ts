@@ -3,7 +3,14 @@ import { syntheticJournal } from "../../fixtures/journals/synthetic.ts";
 import { benchReport } from "../report/report-bench.ts";
 import { installCleanupHandlers } from "../env/cleanup.ts";
 import { runId } from "../env/run-labels.ts";
+import path from "node:path";
+import { ceilingBench } from "../load/ceiling-bench.ts";
+import { footprintBench, type FootprintResult } from "../load/footprint.ts";
 import { serviceBench } from "../load/service-bench.ts";
+import { writeRunPage } from "../report/html-report.ts";
+import { writeJournal, type Journal } from "../report/journal.ts";
+import { reportsDir } from "../paths.ts";
+import { formatBytes, printTable } from "./output.ts";
 import { startupBench } from "../load/startup-bench.ts";
 import { chaosBench } from "../chaos/bench.ts";
 import { projectRoot } from "../paths.ts";
@@ -79,4 +86,145 @@ export function registerBenchCommand(program: Command): void {
         }),
       );
     });
+
+  const footprintCommand = (name: "footprint" | "claims", description: string) =>
+    bench
+      .command(name)
+      .description(description)
+      .option("-t, --target <name|file>", "target", "shop")
+      .option("--samples <n>", "restarts per service for start -> ready", "20")
+      .option("--load-seconds <s>", "seconds of the average profile for memory under load", "30")
+      .option("--compare-seconds <s>", "seconds of each side of REST vs gRPC", "15")
+      .option("--vus <n>", "concurrent requests of each side of REST vs gRPC", "8")
+      .option("--json", "print as JSON")
+      .action(
+        async (opts: {
+          target: string;
+          samples: string;
+          loadSeconds: string;
+          compareSeconds: string;
+          vus: string;
+          json?: boolean;
+        }) => {
+          installCleanupHandlers(runId());
+          const startedAt = new Date().toISOString();
+          const r = await footprintBench({
+            target: opts.target,
+            samples: Math.max(1, Number(opts.samples) || 20),
+            loadSeconds: Math.max(5, Number(opts.loadSeconds) || 30),
+            compareSeconds: Math.max(3, Number(opts.compareSeconds) || 15),
+            compareVUs: Math.max(1, Number(opts.vus) || 8),
+            log: opts.json ? undefined : (l) => process.stderr.write(`· ${l}\n`),
+          });
+          const dir = await writeFootprintJournal(r, `faultline bench ${name}`, startedAt);
+          if (opts.json) {
+            print({
+              reportDir: dir,
+              method: r.method,
+              ...(name === "claims" ? { claims: r.footprint.claims } : r.footprint),
+            });
+            return;
+          }
+          if (name === "footprint") printFootprint(r);
+          printClaims(r);
+          process.stdout.write(`\nreport: ${dir}\n`);
+        },
+      );
+  footprintCommand(
+    "footprint",
+    "per service: image size (disk, compressed), start -> ready over n restarts, memory idle and under load, REST vs gRPC",
+  );
+  bench
+    .command("ceiling")
+    .description(
+      "the load runner's ceiling against wrk on the cheapest endpoint, and how closely the open model holds its rate",
+    )
+    .option("-t, --target <name|file>", "target", "shop")
+    .option("--seconds <s>", "seconds of each measurement", "10")
+    .option("--connections <n>", "connections of wrk and VUs of the runner", "32")
+    .action(async (opts: { target: string; seconds: string; connections: string }) => {
+      installCleanupHandlers(runId());
+      print(
+        await ceilingBench({
+          target: opts.target,
+          seconds: Math.max(2, Number(opts.seconds) || 10),
+          connections: Math.max(1, Number(opts.connections) || 32),
+          log: (l) => process.stderr.write(`· ${l}\n`),
+        }),
+      );
+    });
+  footprintCommand("claims", "the source article's claims beside the measurement, each held or not held");
+}
+
+async function writeFootprintJournal(
+  r: FootprintResult,
+  command: string,
+  startedAt: string,
+): Promise<string> {
+  const id = `${new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19)}-${runId().slice(0, 8)}`;
+  const dir = path.join(reportsDir(), id);
+  const journal: Journal = {
+    version: 2,
+    runId: id,
+    target: r.target,
+    command,
+    startedAt,
+    endedAt: new Date().toISOString(),
+    status: "completed",
+    phases: [
+      {
+        name: "footprint",
+        status: "passed",
+        startedAt,
+        durationMs: Date.now() - Date.parse(startedAt),
+        detail: r.method,
+      },
+    ],
+    footprint: r.footprint,
+  };
+  await writeJournal(dir, journal);
+  await writeRunPage(dir, journal);
+  return path.relative(process.cwd(), dir) || dir;
+}
+
+function printFootprint(r: FootprintResult): void {
+  printTable(
+    [
+      "service",
+      "image",
+      "compressed",
+      "start->ready med",
+      "p90",
+      "idle cgroup",
+      "idle RSS",
+      "load cgroup",
+      "load RSS",
+    ],
+    r.footprint.services.map((s) => [
+      s.name,
+      formatBytes(s.imageBytes),
+      formatBytes(s.imageCompressedBytes),
+      `${s.startToReadyMs?.median ?? "-"} ms`,
+      `${s.startToReadyMs?.p90 ?? "-"} ms`,
+      formatBytes(s.memory?.idleBytes),
+      formatBytes(s.memory?.idleRssBytes),
+      formatBytes(s.memory?.loadBytes),
+      formatBytes(s.memory?.loadRssBytes),
+    ]),
+  );
+  process.stdout.write("\n");
+  for (const c of r.footprint.comparisons)
+    process.stdout.write(
+      `${c.name}: ${Object.entries(c.figures)
+        .map(([k, v]) => `${k} ${typeof v === "number" ? +v.toFixed(2) : v}`)
+        .join(", ")}\n`,
+    );
+  process.stdout.write("\n");
+}
+
+function printClaims(r: FootprintResult): void {
+  for (const c of r.footprint.claims)
+    process.stdout.write(
+      `${c.held ? "✓ held    " : "✗ not held"}  ${c.claim}\n            measured: ${c.measured}\n            ${c.detail ?? ""}\n`,
+    );
 }

@@ -7,6 +7,7 @@ import { registerContractsCommands } from "./contracts.ts";
 import { registerDoctorCommand } from "./doctor.ts";
 import { registerImagesCommand } from "./images.ts";
 import { registerReportCommand } from "./report.ts";
+import { registerLoadCommands } from "./load.ts";
 import { registerRunCommand } from "./run.ts";
 import { registerStackCommands } from "./stack.ts";
 
@@ -53,6 +54,7 @@ program.hook("preAction", async (_top, action) => {
     process.stderr.write(`faultline: could not sweep leftovers of dead runs: ${(err as Error).message}\n`);
   });
 });
+registerLoadCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -99,6 +99,17 @@ export const IMAGES: readonly ImageSpec[] = [
     binary: svc,
     expose: svc === "gateway" || svc === "notifications" ? [8080] : [8080, 9090],
   })),
+  {
+    // The load runner (tools/loadrunner): vegeta for HTTP, grpc-go for gRPC; run on a stack's network.
+    kind: "go-source",
+    name: "loadrunner",
+    ref: "faultline/loadrunner:dev",
+    workspace: "tools/loadrunner",
+    inputs: ["go.mod", "go.sum", "cmd", "runner"],
+    pkg: "./cmd/loadrunner",
+    binary: "loadrunner",
+    expose: [],
+  },
 ];
 
 export function imageByName(name: string): ImageSpec | undefined {

@@ -24,14 +24,18 @@ export interface ServiceBenchResult {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function stats(xs: number[]) {
+export function stats(xs: number[]) {
   const s = [...xs].sort((a, b) => a - b);
   const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
   return { median: at(0.5), p90: at(0.9), min: s[0]!, max: s[s.length - 1]!, samples: s.length };
 }
 
 /** Stops the service, starts it again, and times process start -> /readyz 200 (polled every 2 ms). */
-async function startToReady(stack: StartedStack, service: string, timeoutMs = 30_000): Promise<number> {
+export async function startToReady(
+  stack: StartedStack,
+  service: string,
+  timeoutMs = 30_000,
+): Promise<number> {
   const spec = stack.manifest.services[service]!;
   const c = docker().getContainer(`${stack.network.name}-${service}`);
   await c.stop({ t: 10 });
@@ -56,7 +60,7 @@ async function startToReady(stack: StartedStack, service: string, timeoutMs = 30
 }
 
 /** VmRSS and RssAnon of the container's main process, from /proc on this host (kB -> bytes). */
-async function idleRss(stack: StartedStack, service: string): Promise<{ rss: number; anon: number }> {
+export async function idleRss(stack: StartedStack, service: string): Promise<{ rss: number; anon: number }> {
   const info = await docker().getContainer(`${stack.network.name}-${service}`).inspect();
   const status = await readFile(`/proc/${info.State.Pid}/status`, "utf8");
   const kb = (field: string) =>

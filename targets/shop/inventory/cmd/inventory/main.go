@@ -106,6 +106,7 @@ func run(ctx context.Context) error {
 	reg := metrics.NewRegistry()
 	mux := http.NewServeMux()
 	h.Register(mux)
+	ports.NewHTTPServer(application, logger).Register(mux)
 	metrics.Register(mux, reg)
 
 	logger.Info("inventory starting", slog.Int("products", len(cfg.catalog)))
