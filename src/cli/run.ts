@@ -2,37 +2,84 @@ import path from "node:path";
 import type { Command } from "commander";
 import { installCleanupHandlers } from "../env/cleanup.ts";
 import { runId } from "../env/run-labels.ts";
-import { runMainJob } from "../run/main-job.ts";
+import { AREAS, runMainJob, type Area } from "../run/main-job.ts";
+import type { RunEvent } from "../chaos/runner.ts";
 import { projectRoot } from "../paths.ts";
 import { stackProgress } from "./stack.ts";
+
+const err = (s: string) => process.stderr.write(`${s}\n`);
 
 export function registerRunCommand(program: Command): void {
   program
     .command("run")
-    .description("the main job: bring up the target, check it, run every suite, write the report")
+    .description(
+      "the main job: one stack; contracts, the chaos catalog, a load smoke and the footprint on it; one journal and report",
+    )
     .option("-t, --target <name|file>", "target name under targets/ or a faultline.yaml", "shop")
+    .option("--only <areas>", `comma-separated areas of ${AREAS.join(",")}`)
+    .option("--attach", "run on the stack `faultline up` started")
+    .option("--seed <n>", "the chaos catalog's seed", "1")
     .option("--json", "print the journal as JSON")
-    .action(async (opts: { target: string; json?: boolean }) => {
-      const id = `${new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19)}-${runId().slice(0, 8)}`;
-      installCleanupHandlers(runId());
-      const r = await runMainJob({
-        target: opts.target,
-        runId: id,
-        onEvent: opts.json ? undefined : stackProgress,
-        log: (l) => process.stderr.write(`${l}\n`),
-      });
-      if (opts.json) {
-        process.stdout.write(`${JSON.stringify(r.journal, null, 2)}\n`);
-      } else {
-        for (const p of r.journal.phases) {
+    .action(
+      async (opts: { target: string; only?: string; attach?: boolean; seed: string; json?: boolean }) => {
+        const only = (opts.only ?? "")
+          .split(",")
+          .map((a) => a.trim())
+          .filter(Boolean);
+        const unknown = only.filter((a) => !(AREAS as readonly string[]).includes(a));
+        if (unknown.length) {
+          err(`faultline: --only: unknown area(s) ${unknown.join(", ")}; areas: ${AREAS.join(", ")}`);
+          process.exitCode = 2;
+          return;
+        }
+        const id = `${new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19)}-${runId().slice(0, 8)}`;
+        // Ctrl-C: faults rolled back and the report written first; the containers go when the job ends.
+        installCleanupHandlers(runId(), undefined, false);
+        const ctrl = new AbortController();
+        const onSignal = (sig: NodeJS.Signals) => {
+          if (ctrl.signal.aborted) process.exit(sig === "SIGINT" ? 130 : 143);
+          err(
+            `\nfaultline: ${sig}: stopping, rolling back faults, writing the report (again to quit at once)`,
+          );
+          ctrl.abort();
+        };
+        process.on("SIGINT", onSignal);
+        process.on("SIGTERM", onSignal);
+        const t0 = Date.now();
+        const elapsed = () => `${((Date.now() - t0) / 1000).toFixed(0)} s`;
+        const r = await runMainJob({
+          target: opts.target,
+          runId: id,
+          only: only as Area[],
+          attach: opts.attach,
+          seed: Number(opts.seed) || 1,
+          signal: ctrl.signal,
+          onEvent: opts.json ? undefined : stackProgress,
+          onChaos: opts.json
+            ? undefined
+            : (e: RunEvent) => {
+                if (e.type === "scenario") err(`  [${elapsed()}] chaos ▶ ${e.name}`);
+                if (e.type === "result")
+                  err(
+                    `  [${elapsed()}] chaos ${e.result.status === "completed" ? "✓" : "✗"} ${e.result.name} ${e.result.status} in ${(e.result.durationMs / 1000).toFixed(1)} s`,
+                  );
+              },
+          log: opts.json ? undefined : (l) => err(`[${elapsed()}] ${l}`),
+        });
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify(r.journal, null, 2)}\n`);
+        } else {
+          for (const p of r.journal.phases) {
+            process.stdout.write(
+              `${p.status === "passed" ? "✓" : p.status === "skipped" ? "-" : "✗"} ${p.name.padEnd(12)} ${p.detail}\n`,
+            );
+          }
           process.stdout.write(
-            `${p.status === "passed" ? "✓" : p.status === "skipped" ? "-" : "✗"} ${p.name.padEnd(12)} ${p.detail}\n`,
+            `\nrun ${r.journal.status}. Report: ${path.relative(projectRoot(), r.htmlFile)}\n`,
           );
         }
-        process.stdout.write(
-          `\nrun ${r.journal.status}. Report: ${path.relative(projectRoot(), r.htmlFile)}\n`,
-        );
-      }
-      process.exitCode = r.journal.status === "completed" ? 0 : 1;
-    });
+        process.exitCode =
+          r.journal.status === "completed" ? 0 : r.journal.status === "interrupted" ? 130 : 1;
+      },
+    );
 }
