@@ -1,15 +1,12 @@
-import { defineScenario } from "../../src/chaos/model.ts";
-import { placeOrders, seedStock, shopInvariants, shopSteadyState } from "./support/shop.ts";
+import { orderScenario } from "./support/shop.ts";
 
-export default defineScenario({
+export default orderScenario({
   title: "A thin pipe between gateway and orders (2 KB/s both ways): slow, but nothing lost",
   description:
     "gateway->orders is limited to 2 KB/s in both directions for 8 s. Requests take longer and some time out at the gateway (unknown outcomes); the orders behind them must still end confirmed or cancelled, each exactly once.",
   tags: ["bandwidth", "gateway", "orders"],
   catches: {},
-  setup: seedStock,
-  steadyState: shopSteadyState,
-  workload: placeOrders({ rate: 3 }),
+  orders: { rate: 3 },
   method: [
     { kind: "wait", seconds: 2 },
     {
@@ -24,6 +21,5 @@ export default defineScenario({
       forS: 8,
     },
   ],
-  invariants: shopInvariants(),
   timeoutS: 150,
 });

@@ -1,15 +1,12 @@
-import { defineScenario } from "../../src/chaos/model.ts";
-import { placeOrders, seedStock, shopInvariants, shopSteadyState } from "./support/shop.ts";
+import { orderScenario } from "./support/shop.ts";
 
-export default defineScenario({
+export default orderScenario({
   title: "Kafka paused, then unpaused: producers and consumers recover, no event lost",
   description:
     "The Kafka container is frozen (docker pause) for 10 s under load, then thawed. Orders keeps accepting (the outbox holds the events), the relay and notifications' consumer reconnect, and every order's events arrive exactly once.",
   tags: ["kafka", "container", "events"],
   catches: {},
-  setup: seedStock,
-  steadyState: shopSteadyState,
-  workload: placeOrders({ rate: 4 }),
+  orders: { rate: 4 },
   method: [
     { kind: "wait", seconds: 2 },
     {
@@ -19,6 +16,6 @@ export default defineScenario({
       forS: 10,
     },
   ],
-  invariants: shopInvariants(60),
+  settleS: 60,
   timeoutS: 180,
 });

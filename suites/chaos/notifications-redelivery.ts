@@ -1,15 +1,12 @@
-import { defineScenario } from "../../src/chaos/model.ts";
-import { placeOrders, seedStock, shopInvariants, shopSteadyState, EVENTS_ONCE } from "./support/shop.ts";
+import { orderScenario, EVENTS_ONCE } from "./support/shop.ts";
 
-export default defineScenario({
+export default orderScenario({
   title: "Notifications killed mid-batch: redelivered events are handled once",
   description:
     "notifications' database gets slow (100 ms per round trip) while events flow, so each poll brings a batch that takes seconds to store; then notifications is killed (SIGKILL) mid-batch and restarted. Its group resumes from the last committed offset and gets the events it had stored but not committed again: each must still be handled exactly once.",
   tags: ["kafka", "at-least-once", "dedupe", "notifications"],
   catches: { "duplicate-delivery": EVENTS_ONCE },
-  setup: seedStock,
-  steadyState: shopSteadyState,
-  workload: placeOrders({ rate: 5 }),
+  orders: { rate: 5 },
   method: [
     { kind: "wait", seconds: 3 },
     {
@@ -34,6 +31,6 @@ export default defineScenario({
     { kind: "heal", fault: "notifications-killed" },
     { kind: "wait", seconds: 3 },
   ],
-  invariants: shopInvariants(60),
+  settleS: 60,
   timeoutS: 180,
 });

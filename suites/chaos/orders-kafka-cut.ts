@@ -1,16 +1,13 @@
-import { defineScenario } from "../../src/chaos/model.ts";
 import { atLeast } from "../../src/chaos/tolerance.ts";
-import { placeOrders, seedStock, shopInvariants, shopSteadyState, EVENTS_ONCE } from "./support/shop.ts";
+import { orderScenario, EVENTS_ONCE } from "./support/shop.ts";
 
-export default defineScenario({
+export default orderScenario({
   title: "Orders cut from Kafka under load: orders keep succeeding, every event arrives once after heal",
   description:
     "orders->kafka is cut for 14 s while orders are placed, and orders is killed (SIGKILL) in the middle of it and restarted. The outbox keeps the events on disk: orders must keep being accepted while Kafka is away, and after heal every order's events must reach notifications, each exactly once.",
   tags: ["kafka", "outbox", "partition", "events"],
   catches: { "dual-write": EVENTS_ONCE },
-  setup: seedStock,
-  steadyState: shopSteadyState,
-  workload: placeOrders({ rate: 4, timeoutMs: 15_000 }),
+  orders: { rate: 4, timeoutMs: 15_000 },
   method: [
     { kind: "wait", seconds: 2 },
     { kind: "fault", name: "kafka-cut", fault: { type: "cut", edge: "orders->kafka" }, forS: 14 },
@@ -34,6 +31,6 @@ export default defineScenario({
       forS: 2,
     },
   ],
-  invariants: shopInvariants(60),
+  settleS: 60,
   timeoutS: 180,
 });

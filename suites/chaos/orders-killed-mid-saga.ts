@@ -1,15 +1,12 @@
-import { defineScenario } from "../../src/chaos/model.ts";
-import { placeOrders, seedStock, shopInvariants, shopSteadyState } from "./support/shop.ts";
+import { orderScenario } from "./support/shop.ts";
 
-export default defineScenario({
+export default orderScenario({
   title: "Orders killed mid-saga under load, then restarted: recovery finishes every order",
   description:
     "orders is killed with SIGKILL while sagas are running and restarted 4 s later. Saga progress is persisted step by step: recovery in the new process must drive every order that was in flight to CONFIRMED or CANCELLED with stock, money and events balanced; requests in flight at the kill have unknown outcomes, settled by looking the orders up.",
   tags: ["saga", "recovery", "container", "orders"],
   catches: {},
-  setup: seedStock,
-  steadyState: shopSteadyState,
-  workload: placeOrders({ rate: 5 }),
+  orders: { rate: 5 },
   method: [
     { kind: "wait", seconds: 3 },
     {
@@ -19,6 +16,6 @@ export default defineScenario({
       forS: 4,
     },
   ],
-  invariants: shopInvariants(60),
+  settleS: 60,
   timeoutS: 180,
 });

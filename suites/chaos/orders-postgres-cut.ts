@@ -1,16 +1,13 @@
-import { defineScenario } from "../../src/chaos/model.ts";
 import { at, eq, where } from "../../src/chaos/tolerance.ts";
-import { placeOrders, seedStock, shopInvariants, shopSteadyState } from "./support/shop.ts";
+import { orderScenario } from "./support/shop.ts";
 
-export default defineScenario({
+export default orderScenario({
   title: "Orders cut from its database: it says not ready within seconds, ready again after heal",
   description:
     "orders->postgres is cut for 10 s. orders cannot serve, so its /readyz and its gRPC health must say so within 5 s (a load balancer stops sending it traffic), the gateway must stay ready (no cascade), and orders must be ready again after heal.",
   tags: ["readiness", "postgres", "partition"],
   catches: { "lying-readiness": "orders reports not ready" },
-  setup: seedStock,
-  steadyState: shopSteadyState,
-  workload: placeOrders({ rate: 2 }),
+  orders: { rate: 2 },
   method: [
     { kind: "wait", seconds: 2 },
     { kind: "fault", name: "orders-db-cut", fault: { type: "cut", edge: "orders->postgres" } },
@@ -64,6 +61,5 @@ export default defineScenario({
       withinS: 15,
     },
   ],
-  invariants: shopInvariants(),
   timeoutS: 150,
 });

@@ -1,15 +1,12 @@
-import { defineScenario } from "../../src/chaos/model.ts";
-import { placeOrders, seedStock, shopInvariants, shopSteadyState } from "./support/shop.ts";
+import { orderScenario } from "./support/shop.ts";
 
-export default defineScenario({
+export default orderScenario({
   title: "Orders' database slow (150 ms ± 50 per response): everything still balances",
   description:
     "150 ms of latency (±50 ms jitter) on every response from PostgreSQL to orders for 10 s. Orders gets slow, but nothing may be lost, double-charged or left pending.",
   tags: ["latency", "postgres", "orders"],
   catches: {},
-  setup: seedStock,
-  steadyState: shopSteadyState,
-  workload: placeOrders({ rate: 3 }),
+  orders: { rate: 3 },
   method: [
     { kind: "wait", seconds: 2 },
     {
@@ -23,6 +20,5 @@ export default defineScenario({
       forS: 10,
     },
   ],
-  invariants: shopInvariants(),
   timeoutS: 150,
 });

@@ -1,19 +1,15 @@
-import { defineScenario } from "../../src/chaos/model.ts";
-import { placeOrders, seedStock, shopInvariants, shopSteadyState, NO_STOCK_HELD } from "./support/shop.ts";
+import { orderScenario, NO_STOCK_HELD } from "./support/shop.ts";
 
-export default defineScenario({
+export default orderScenario({
   title: "Payments cut mid-saga: orders are compensated, stock released, nothing charged",
   description:
     "The orders->payments edge is cut for 8 s while orders are placed: sagas that reserved stock cannot charge. Each must be compensated (its reservation released, any charge refunded) and cancelled; nothing is lost.",
   tags: ["saga", "compensation", "partition", "payments"],
   catches: { "no-compensation": NO_STOCK_HELD },
-  setup: seedStock,
-  steadyState: shopSteadyState,
-  workload: placeOrders({ rate: 4 }),
+  orders: { rate: 4 },
   method: [
     { kind: "wait", seconds: 2 },
     { kind: "fault", name: "payments-cut", fault: { type: "cut", edge: "orders->payments" }, forS: 8 },
   ],
-  invariants: shopInvariants(),
   timeoutS: 150,
 });

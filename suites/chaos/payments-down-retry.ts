@@ -1,6 +1,5 @@
-import { defineScenario } from "../../src/chaos/model.ts";
 import { where } from "../../src/chaos/tolerance.ts";
-import { placeOrders, seedStock, shopInvariants, shopSteadyState } from "./support/shop.ts";
+import { orderScenario } from "./support/shop.ts";
 
 const calls = {
   kind: "metric",
@@ -10,14 +9,12 @@ const calls = {
 } as const;
 const MAX_CALLS_PER_S = 100;
 
-export default defineScenario({
+export default orderScenario({
   title: "Payments down under load: orders' calls to payments stay bounded",
   description: `payments is stopped for 10 s while orders are placed at 4/s. Orders retries with backoff and a limit, behind a breaker: its attempts to call payments must stay under ${MAX_CALLS_PER_S}/s on average over the outage (a retry storm makes thousands).`,
   tags: ["retry", "backoff", "payments", "overload"],
   catches: { "retry-storm": "calls to payments stay bounded" },
-  setup: seedStock,
-  steadyState: shopSteadyState,
-  workload: placeOrders({ rate: 4 }),
+  orders: { rate: 4 },
   method: [
     { kind: "wait", seconds: 2 },
     {
@@ -45,6 +42,6 @@ export default defineScenario({
     },
     { kind: "heal", fault: "payments-stopped" },
   ],
-  invariants: shopInvariants(60),
+  settleS: 60,
   timeoutS: 180,
 });

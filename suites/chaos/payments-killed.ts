@@ -1,16 +1,13 @@
-import { defineScenario } from "../../src/chaos/model.ts";
 import { at, eq } from "../../src/chaos/tolerance.ts";
-import { placeOrders, seedStock, shopInvariants, shopSteadyState } from "./support/shop.ts";
+import { orderScenario } from "./support/shop.ts";
 
-export default defineScenario({
+export default orderScenario({
   title: "Payments killed and restarted: orders stays ready, compensates, recovers",
   description:
     "payments is killed (SIGKILL) under load and restarted 10 s later. Payments sits behind orders' breaker, so its outage must not make orders or the gateway unready (no cascading readiness); orders compensate meanwhile and confirm again after the restart.",
   tags: ["readiness", "container", "payments", "saga"],
   catches: {},
-  setup: seedStock,
-  steadyState: shopSteadyState,
-  workload: placeOrders({ rate: 4 }),
+  orders: { rate: 4 },
   method: [
     { kind: "wait", seconds: 2 },
     {
@@ -44,6 +41,5 @@ export default defineScenario({
       holdS: 1,
     },
   ],
-  invariants: shopInvariants(),
   timeoutS: 180,
 });

@@ -1,6 +1,6 @@
-import { defineScenario } from "../../src/chaos/model.ts";
 import { eq } from "../../src/chaos/tolerance.ts";
-import { placeOrders, seedStock, shopInvariants, shopSteadyState } from "./support/shop.ts";
+import type { ProbeContext } from "../../src/chaos/probe-context.ts";
+import { orderScenario } from "./support/shop.ts";
 
 const breaker = {
   kind: "metric",
@@ -9,15 +9,13 @@ const breaker = {
   labels: { name: "payments" },
 } as const;
 
-export default defineScenario({
+export default orderScenario({
   title: "Payments slower than orders' deadline: the breaker opens, callers fail fast, it closes after heal",
   description:
     "3 s of latency on orders->payments, above orders' 2 s deadline for a payment call. Orders' breaker to payments must open (shop_circuit_breaker_state = 2), orders must then fail fast instead of waiting for each deadline, the breaker must go half-open and close once payments is fast again, and every order must end confirmed or cancelled with stock and money balanced.",
   tags: ["breaker", "deadline", "latency", "payments"],
   catches: { "no-breaker": "the breaker to payments opens", "no-deadline": "the breaker to payments opens" },
-  setup: seedStock,
-  steadyState: shopSteadyState,
-  workload: placeOrders({ rate: 4 }),
+  orders: { rate: 4 },
   method: [
     { kind: "wait", seconds: 2 },
     {
@@ -38,7 +36,7 @@ export default defineScenario({
     {
       kind: "action",
       name: "orders fail fast while the breaker is open",
-      run: async (ctx) => {
+      run: async (ctx: ProbeContext) => {
         const t = Date.now();
         const a = await ctx.http("gateway", "/v1/orders", {
           method: "POST",
@@ -64,6 +62,5 @@ export default defineScenario({
       withinS: 30,
     },
   ],
-  invariants: shopInvariants(),
   timeoutS: 180,
 });

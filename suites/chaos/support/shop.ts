@@ -8,6 +8,7 @@ import type {
   InvariantContext,
   InvariantOutcome,
   Probe,
+  ScenarioDefinition,
   Workload,
 } from "../../../src/chaos/model.ts";
 import type { ProbeContext } from "../../../src/chaos/probe-context.ts";
@@ -425,3 +426,24 @@ export const shopInvariants = (withinS = 45): Invariant[] => [
   moneyBalanced(),
   eventsOnce(withinS),
 ];
+
+/**
+ * A scenario of the order flow: the chaos product seeded, the shop's steady state, orders placed
+ * through the gateway as the workload, and the shop's four invariants judged after heal.
+ */
+export function orderScenario(
+  def: Omit<ScenarioDefinition, "setup" | "steadyState" | "workload" | "invariants"> & {
+    orders: { rate: number; quantity?: number; timeoutMs?: number };
+    /** How long after heal orders and events may take to settle (default 45 s). */
+    settleS?: number;
+  },
+): ScenarioDefinition {
+  const { orders, settleS, ...rest } = def;
+  return {
+    ...rest,
+    setup: seedStock,
+    steadyState: shopSteadyState,
+    workload: placeOrders(orders),
+    invariants: shopInvariants(settleS),
+  };
+}
