@@ -79,7 +79,15 @@ export async function runScenarios(
     const mine: ScenarioResult[] = [];
     for (let attempt = 1; attempt <= (o.repeat ?? 1); attempt++) {
       if (o.signal?.aborted) break;
-      await restoreStack(target);
+      // A fault left behind (by a run killed with SIGKILL, or by hand) is removed first, and said.
+      const restored = await restoreStack(target);
+      if (restored)
+        o.onEvent?.({
+          type: "step",
+          name: s.name,
+          text: `stack restored before the scenario: ${restored}`,
+          ok: undefined,
+        });
       const r = await runScenario(s, target, {
         seed: o.seed,
         sabotage: o.sabotage,
