@@ -100,6 +100,8 @@ export function checkScenario(s: Scenario, m: Manifest): string[] {
     if (p.kind === "container" && !containers.includes(p.container))
       unknown(`${field}.container`, "container", p.container, containers);
   };
+  if (s.load && s.workload)
+    problems.push(`${s.file}: load: a scenario has one workload: "workload" or "load", not both`);
   for (const sw of Object.keys(s.catches))
     if (!switches.includes(sw)) unknown(`catches`, "sabotage switch", sw, switches);
   s.steadyState.forEach((p, i) => checkProbe(p, `steadyState[${i}]`));

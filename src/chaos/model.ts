@@ -4,6 +4,7 @@
  * is a discriminated union; a scenario file exports one `defineScenario({...})`.
  */
 import type { ToxicSpec, ToxicStream } from "../env/edge.ts";
+import type { LoadRun } from "../report/journal.ts";
 import type { History, Op } from "./history.ts";
 import type { ProbeContext } from "./probe-context.ts";
 
@@ -166,6 +167,8 @@ export interface InvariantOutcome {
 
 export interface InvariantContext extends ProbeContext {
   history: History;
+  /** The load run, when the workload was a load scenario. */
+  load?: LoadRun;
   /** Polls `check` until it returns held, or the deadline; returns its last outcome. */
   settle: (
     check: () => Promise<InvariantOutcome>,
@@ -196,6 +199,12 @@ export interface ScenarioDefinition {
   /** Steady state after heal may take a while to come back: poll it this long (default 30 s). */
   recoverWithinS?: number;
   workload?: Workload;
+  /**
+   * A load scenario (suites/load/<name>.ts) as the workload instead: run by the Go runner inside
+   * the stack's network from the start of the method for `durationS`; its per-second series, the
+   * fault windows, before/during/after figures and the time to recover go in the journal.
+   */
+  load?: { scenario: string; profile?: string; durationS: number };
   method: Step[];
   invariants: Invariant[];
   /** The whole scenario is aborted past this (a safeguard; default 300 s). */

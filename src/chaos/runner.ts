@@ -20,6 +20,9 @@ import { StackProbeContext } from "./probe-context.ts";
 import { probeTarget, runProbe } from "./probes.ts";
 import type { ChaosTarget } from "./target.ts";
 import { WorkloadDriver } from "./workload.ts";
+import type { LoadRun } from "../report/journal.ts";
+import { loadScenario as loadLoadScenario } from "../load/scenario.ts";
+import { runLoad } from "../load/run-load.ts";
 
 export type RunEvent =
   | { type: "scenario"; name: string; title: string; attempt: number; sabotage: string[] }
@@ -125,6 +128,8 @@ export async function runScenario(
   let status: ScenarioResult["status"] = "completed";
   let reason: string | undefined;
   let workload: WorkloadDriver | undefined;
+  let loadRun: Promise<LoadRun> | undefined;
+  let load: LoadRun | undefined;
   let workloadEnd = 0;
 
   // The run's own signal: the operator's (interrupted) or the safeguard's (aborted).
@@ -332,6 +337,24 @@ export async function runScenario(
       ctx.history = workload;
       workload.start();
     }
+    if (s.load) {
+      const spec = s.load;
+      const scenario = await loadLoadScenario(spec.scenario);
+      emit({
+        type: "step",
+        name: s.name,
+        text: `load ${spec.scenario} for ${spec.durationS} s as the workload`,
+        ok: undefined,
+      });
+      loadRun = runLoad(target, scenario, {
+        profile: spec.profile,
+        durationS: spec.durationS,
+        signal,
+        faultWindows: () => faults.map((f) => ({ id: f.id, label: f.label, start: f.start, end: f.end })),
+      });
+      // Reported when awaited; never an unhandled rejection meanwhile.
+      loadRun.catch(() => undefined);
+    }
     for (const st of s.method) {
       if (signal.aborted) throw signal.reason as Error;
       await runStep(st);
@@ -357,9 +380,19 @@ export async function runScenario(
       workloadEnd = Date.now();
     }
 
+    if (loadRun) {
+      load = await loadRun;
+      emit({
+        type: "step",
+        name: s.name,
+        text: `load ${load.name}: ${load.status}; recovery ${load.recoveryMs === null || load.recoveryMs === undefined ? "not reached" : `${load.recoveryMs} ms`}`,
+        ok: load.status === "passed",
+      });
+    }
     const history: History = workload ?? { ops: [], dropped: [] };
     const ictx: InvariantContext = Object.assign(Object.create(ctx) as StackProbeContext, {
       history,
+      load,
       settle: async (check: () => Promise<InvariantOutcome>, o: { withinS: number; everyMs?: number }) => {
         const deadline = Date.now() + o.withinS * 1000;
         for (;;) {
@@ -412,6 +445,8 @@ export async function runScenario(
       await workload.abandon();
       workloadEnd = Date.now();
     }
+    // The load runner stops with the run's signal (or at its duration): wait for it to go.
+    if (loadRun && !load) await loadRun.catch(() => undefined);
     // Rollbacks: every fault still in force, newest first; then the whole stack back to normal.
     for (const name of [...active.keys()].reverse()) await heal(name, true).catch(() => undefined);
     const started = Date.now();
@@ -473,7 +508,8 @@ export async function runScenario(
           latencyMs: percentiles(history.ops.map(latency)),
         }
       : undefined,
-    failures: status === "failed" ? failures : failures,
+    load,
+    failures,
     reason,
   };
   emit({ type: "result", result });

@@ -9,6 +9,8 @@ import type { ContainerFault } from "../env/stack.ts";
 export interface ChaosTarget {
   readonly manifest: Manifest;
   readonly runId: string;
+  /** The run's Docker network (containers the harness adds, such as the load runner, join it). */
+  readonly network: { name: string };
   url(service: string, port?: "http" | "grpc"): string;
   postgresUrl(service: string): string;
   kafkaBrokers(): string[];

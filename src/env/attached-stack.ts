@@ -27,6 +27,10 @@ export class AttachedStack {
     return this.state.runId;
   }
 
+  get network(): { name: string } {
+    return { name: this.state.network };
+  }
+
   private container(name: string) {
     const c = this.state.containers.find((x) => x.name === name);
     if (!c)
