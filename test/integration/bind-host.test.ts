@@ -38,7 +38,10 @@ describe("published ports", () => {
     for (const c of mine) {
       const hostIps = await bindings(c.Id);
       if (hostIps.length) published++;
-      expect(hostIps.filter((ip) => ip !== "127.0.0.1"), c.Names[0]).toEqual([]);
+      expect(
+        hostIps.filter((ip) => ip !== "127.0.0.1"),
+        c.Names[0],
+      ).toEqual([]);
     }
     expect(published).toBe(7); // Kafka publishes nothing: the host reaches it through Toxiproxy
     // And the URLs users are given still work.
