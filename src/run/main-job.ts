@@ -108,8 +108,8 @@ function interactionsOf(r: VerificationReport, consumerOf: (desc: string) => str
 /** Which consumer wrote each interaction, and its kind (http, message, grpc), from the pact files. */
 async function pactIndex(
   files: string[],
-): Promise<Map<string, { consumer: string; kind: ContractInteraction["kind"] }>> {
-  const out = new Map<string, { consumer: string; kind: ContractInteraction["kind"] }>();
+): Promise<Map<string, { consumer: string; kind: ContractInteraction["kind"]; states: string[] }>> {
+  const out = new Map<string, { consumer: string; kind: ContractInteraction["kind"]; states: string[] }>();
   for (const f of files) {
     const pact = JSON.parse(await readFile(f, "utf8")) as {
       consumer?: { name?: string };
@@ -118,6 +118,7 @@ async function pactIndex(
         type?: string;
         transport?: string;
         pluginConfiguration?: unknown;
+        providerStates?: { name?: string }[];
       }[];
     };
     for (const i of pact.interactions ?? []) {
@@ -126,7 +127,12 @@ async function pactIndex(
           ? "grpc"
           : "message"
         : "http";
-      if (i.description) out.set(i.description, { consumer: pact.consumer?.name ?? "?", kind });
+      if (i.description)
+        out.set(i.description, {
+          consumer: pact.consumer?.name ?? "?",
+          kind,
+          states: (i.providerStates ?? []).flatMap((st) => (st.name ? [st.name] : [])),
+        });
     }
   }
   return out;
@@ -174,6 +180,7 @@ async function contractsPhase(
     const mine = interactionsOf(report, (d) => index.get(d)?.consumer ?? "?").map((i) => ({
       ...i,
       kind: index.get(i.description)?.kind ?? i.kind,
+      providerStates: index.get(i.description)?.states ?? [],
     }));
     interactions.push(...mine);
     items.push({
