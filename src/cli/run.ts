@@ -1,5 +1,8 @@
+import { spawn } from "node:child_process";
+import { readFile, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import { installCleanupHandlers } from "../env/cleanup.ts";
 import { runId } from "../env/run-labels.ts";
 import { AREAS, runMainJob, type Area } from "../run/main-job.ts";
@@ -20,8 +23,35 @@ export function registerRunCommand(program: Command): void {
     .option("--attach", "run on the stack `faultline up` started")
     .option("--seed <n>", "the chaos catalog's seed", "1")
     .option("--json", "print the journal as JSON")
+    .addOption(new Option("--json-file <file>", "write the journal JSON here (internal)").hideHelp())
     .action(
-      async (opts: { target: string; only?: string; attach?: boolean; seed: string; json?: boolean }) => {
+      async (opts: {
+        target: string;
+        only?: string;
+        attach?: boolean;
+        seed: string;
+        json?: boolean;
+        jsonFile?: string;
+      }) => {
+        if (opts.json && !opts.jsonFile) {
+          // The Pact FFI verifier writes its report straight to file descriptor 1: run the job in
+          // a child whose stdout goes to our stderr, so stdout carries nothing but the journal.
+          const file = path.join(os.tmpdir(), `faultline-run-${process.pid}.json`);
+          const args = process.argv.slice(2).filter((a) => a !== "--json");
+          const code = await new Promise<number>((resolve) => {
+            const child = spawn(
+              process.execPath,
+              [...process.execArgv, process.argv[1]!, ...args, "--json", "--json-file", file],
+              { stdio: ["inherit", process.stderr, "inherit"] },
+            );
+            child.on("close", (c) => resolve(c ?? 1));
+          });
+          const text = await readFile(file, "utf8").catch(() => undefined);
+          await rm(file, { force: true });
+          if (text) process.stdout.write(text);
+          process.exitCode = code;
+          return;
+        }
         const only = (opts.only ?? "")
           .split(",")
           .map((a) => a.trim())
@@ -66,7 +96,9 @@ export function registerRunCommand(program: Command): void {
               },
           log: opts.json ? undefined : (l) => err(`[${elapsed()}] ${l}`),
         });
-        if (opts.json) {
+        if (opts.jsonFile) {
+          await writeFile(opts.jsonFile, `${JSON.stringify(r.journal, null, 2)}\n`);
+        } else if (opts.json) {
           process.stdout.write(`${JSON.stringify(r.journal, null, 2)}\n`);
         } else {
           for (const p of r.journal.phases) {
