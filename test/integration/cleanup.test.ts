@@ -140,3 +140,60 @@ describe("a `faultline up` killed half-way", () => {
       .toEqual({ containers: 0, networks: 0 });
   }, 240_000);
 });
+
+describe("a `chaos run --attach` killed while its fault is in force", () => {
+  it("leaves the toxic on the attached stack; the next chaos run on that stack removes it and says so", async () => {
+    const runId = `chaoskill-${randomUUID()}`;
+    const env = {
+      ...process.env,
+      FAULTLINE_RUN_ID: runId,
+      FAULTLINE_CACHE_DIR: path.join("/tmp", `faultline-${runId}`),
+    };
+    const bin = path.join(projectRoot(), "bin", "faultline.mjs");
+    // The stack is the run of `up`; each chaos run is a run of its own (a run removes its own
+    // resources when it exits, never the stack it attached to).
+    const { FAULTLINE_RUN_ID: _stackRun, ...ownRun } = env;
+    const run = (args: string[], until?: RegExp) =>
+      new Promise<{ code: number | null; out: string; child: ReturnType<typeof spawn> }>((resolve) => {
+        const child = spawn(process.execPath, [bin, ...args], {
+          cwd: projectRoot(),
+          env: args[0] === "chaos" ? ownRun : env,
+          stdio: ["ignore", "pipe", "pipe"],
+        });
+        let out = "";
+        const on = (d: Buffer) => {
+          out += d.toString();
+          if (until && until.test(out)) resolve({ code: null, out, child });
+        };
+        child.stdout.on("data", on);
+        child.stderr.on("data", on);
+        child.on("close", (code) => resolve({ code, out, child }));
+      });
+    const up = await run(["up", "--json"]);
+    expect(up.code, up.out).toBe(0);
+    const toxiproxyUrl = (JSON.parse(up.out.slice(up.out.indexOf("{"))) as { toxiproxyUrl: string })
+      .toxiproxyUrl;
+    const toxics = async () =>
+      (
+        (await (await fetch(`${toxiproxyUrl}/proxies/orders->payments/toxics`)).json()) as { name: string }[]
+      ).map((t) => t.name);
+    try {
+      const chaos = await run(
+        ["chaos", "run", "payments-slow", "--attach", "--seed", "1"],
+        /fault payments-slow: latency 3000 ms on orders->payments[^\n]*in force/,
+      );
+      expect(chaos.code, chaos.out).toBeNull(); // still running, fault in force
+      chaos.child.kill("SIGKILL");
+      await new Promise((r) => chaos.child.on("close", r));
+      expect(await toxics()).toEqual(["faultline_payments-slow_downstream"]);
+      const next = await run(["chaos", "run", "payment-declined", "--attach", "--seed", "1"]);
+      expect(next.code, next.out).toBe(0);
+      expect(next.out).toMatch(/stack restored before the scenario: reset orders->payments/);
+      expect(await toxics()).toEqual([]);
+    } finally {
+      const down = await run(["down"]);
+      expect(down.code, down.out).toBe(0);
+    }
+    expect(await resourcesOf(runId)).toEqual({ containers: 0, networks: 0 });
+  }, 300_000);
+});
