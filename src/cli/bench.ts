@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { syntheticJournal } from "../../fixtures/journals/synthetic.ts";
 import { benchReport } from "../report/report-bench.ts";
 import { installCleanupHandlers } from "../env/cleanup.ts";
-import { runId } from "../env/run-labels.ts";
+import { runId, reportRunId } from "../env/run-labels.ts";
 import path from "node:path";
 import { ceilingBench } from "../load/ceiling-bench.ts";
 import { footprintBench, type FootprintResult } from "../load/footprint.ts";
@@ -161,7 +161,7 @@ async function writeFootprintJournal(
   command: string,
   startedAt: string,
 ): Promise<string> {
-  const id = `${new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19)}-${runId().slice(0, 8)}`;
+  const id = reportRunId();
   const dir = path.join(reportsDir(), id);
   const journal: Journal = {
     version: 2,

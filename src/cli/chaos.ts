@@ -6,7 +6,7 @@ import { describeScenario } from "../chaos/describe.ts";
 import type { RunEvent } from "../chaos/runner.ts";
 import { installCleanupHandlers } from "../env/cleanup.ts";
 import { ManifestError } from "../env/manifest.ts";
-import { runId } from "../env/run-labels.ts";
+import { runId, reportRunId } from "../env/run-labels.ts";
 import { projectRoot } from "../paths.ts";
 import { printTable } from "./output.ts";
 import { stackProgress } from "./stack.ts";
@@ -41,7 +41,7 @@ interface RunOpts {
 }
 
 async function job(names: string[], opts: RunOpts, detection: boolean): Promise<void> {
-  const id = `${new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19)}-${runId().slice(0, 8)}`;
+  const id = reportRunId();
   const seed = opts.seed !== undefined ? Number(opts.seed) : Math.floor(Math.random() * 2 ** 31);
   const repeat = Number(opts.repeat);
   if (!Number.isInteger(seed) || seed < 0)

@@ -2,7 +2,7 @@ import path from "node:path";
 import type { Command } from "commander";
 import { installCleanupHandlers } from "../env/cleanup.ts";
 import { loadManifest } from "../env/manifest.ts";
-import { runId } from "../env/run-labels.ts";
+import { runId, reportRunId } from "../env/run-labels.ts";
 import { Environment } from "../env/stack.ts";
 import { readStackState } from "../env/stack-state.ts";
 import { compareWithBaseline, readBaseline } from "../load/baseline.ts";
@@ -99,7 +99,7 @@ export function registerLoadCommands(program: Command): void {
       if (opts.profile) findProfile(opts.profile, "--profile");
       const seconds = durationS(opts.duration);
       const baseline = opts.baseline ? await readBaseline(opts.baseline, scenario.name) : undefined;
-      const id = `${new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19)}-${runId().slice(0, 8)}`;
+      const id = reportRunId();
       const startedAt = new Date().toISOString();
       installCleanupHandlers(runId());
       const owned = opts.attach

@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { Option, type Command } from "commander";
 import { installCleanupHandlers } from "../env/cleanup.ts";
-import { runId } from "../env/run-labels.ts";
+import { runId, reportRunId } from "../env/run-labels.ts";
 import { AREAS, runMainJob, type Area } from "../run/main-job.ts";
 import type { RunEvent } from "../chaos/runner.ts";
 import { projectRoot } from "../paths.ts";
@@ -62,7 +62,7 @@ export function registerRunCommand(program: Command): void {
           process.exitCode = 2;
           return;
         }
-        const id = `${new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19)}-${runId().slice(0, 8)}`;
+        const id = reportRunId();
         // Ctrl-C: faults rolled back and the report written first; the containers go when the job ends.
         installCleanupHandlers(runId(), undefined, false);
         const ctrl = new AbortController();

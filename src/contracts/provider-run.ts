@@ -6,7 +6,7 @@
 import { loadManifest } from "../env/manifest.ts";
 import { Environment, type StackEvent } from "../env/stack.ts";
 import { projectRoot } from "../paths.ts";
-import { loadProviderHarness } from "./provider-harness.ts";
+import { loadProviderHarness, type ProviderSetup } from "./provider-harness.ts";
 import { localPactsFor, verifyProvider, type VerificationReport, type VerifyOptions } from "./verify.ts";
 
 export interface ProviderRunOptions extends Omit<
@@ -20,6 +20,25 @@ export interface ProviderRunOptions extends Omit<
   /** Extra environment for the provider under test (e.g. SHOP_SABOTAGE). */
   providerEnv?: Record<string, string>;
   onStackEvent?: (e: StackEvent) => void;
+}
+
+/** Verifies with what a harness set up: its base URL, states, message providers, transports, protos. */
+export function verifyWithSetup(
+  setup: ProviderSetup,
+  verify: Omit<
+    VerifyOptions,
+    "providerBaseUrl" | "stateHandlers" | "messageProviders" | "beforeEach" | "transports" | "providerProtos"
+  >,
+): Promise<VerificationReport> {
+  return verifyProvider({
+    ...verify,
+    ...(setup.providerBaseUrl ? { providerBaseUrl: setup.providerBaseUrl } : {}),
+    ...(setup.stateHandlers ? { stateHandlers: setup.stateHandlers } : {}),
+    ...(setup.messageProviders ? { messageProviders: setup.messageProviders } : {}),
+    ...(setup.transports ? { transports: setup.transports } : {}),
+    ...(setup.providerProtos ? { providerProtos: setup.providerProtos } : {}),
+    ...(setup.beforeEach ? { beforeEach: setup.beforeEach } : {}),
+  });
 }
 
 export async function runProviderVerification(o: ProviderRunOptions): Promise<VerificationReport> {
@@ -36,13 +55,5 @@ export async function runProviderVerification(o: ProviderRunOptions): Promise<Ve
   await using setup = await harness.setUp(stack, providerEnv ? { providerEnv } : {});
   // `return await`: the rejection must be handled before the (slow) disposals run, or Node
   // reports it unhandled and exits.
-  return await verifyProvider({
-    ...verify,
-    ...(setup.providerBaseUrl ? { providerBaseUrl: setup.providerBaseUrl } : {}),
-    ...(setup.stateHandlers ? { stateHandlers: setup.stateHandlers } : {}),
-    ...(setup.messageProviders ? { messageProviders: setup.messageProviders } : {}),
-    ...(setup.transports ? { transports: setup.transports } : {}),
-    ...(setup.providerProtos ? { providerProtos: setup.providerProtos } : {}),
-    ...(setup.beforeEach ? { beforeEach: setup.beforeEach } : {}),
-  });
+  return await verifyWithSetup(setup, verify);
 }

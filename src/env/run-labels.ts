@@ -51,3 +51,8 @@ export function runLabels(extra: Record<string, string> = {}): Record<string, st
     ...extra,
   };
 }
+
+/** A run's folder name under reports/: its start time, then the start of the run id. */
+export function reportRunId(): string {
+  return `${new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19)}-${runId().slice(0, 8)}`;
+}

@@ -17,7 +17,8 @@ import { checkAgainstStack, runScenarios, selectScenarios } from "../chaos/sessi
 import type { RunEvent } from "../chaos/runner.ts";
 import { runConsumerTests } from "../contracts/consumer-tests.ts";
 import { loadProviderHarness, providerHarnessFile } from "../contracts/provider-harness.ts";
-import { verifyProvider, type VerificationReport } from "../contracts/verify.ts";
+import { verifyWithSetup } from "../contracts/provider-run.ts";
+import type { VerificationReport } from "../contracts/verify.ts";
 import type { ContractInteraction, Journal, Phase, PhaseStatus, ScenarioResult } from "../report/journal.ts";
 import { writeJournal } from "../report/journal.ts";
 import { writeRunPage } from "../report/html-report.ts";
@@ -166,16 +167,10 @@ async function contractsPhase(
     }
     await stack.reset();
     await using setup = await harness.setUp(stack);
-    const report = await verifyProvider({
+    const report = await verifyWithSetup(setup, {
       provider,
       source: { kind: "files", pacts },
       throwOnFailure: false,
-      ...(setup.providerBaseUrl ? { providerBaseUrl: setup.providerBaseUrl } : {}),
-      ...(setup.stateHandlers ? { stateHandlers: setup.stateHandlers } : {}),
-      ...(setup.messageProviders ? { messageProviders: setup.messageProviders } : {}),
-      ...(setup.transports ? { transports: setup.transports } : {}),
-      ...(setup.providerProtos ? { providerProtos: setup.providerProtos } : {}),
-      ...(setup.beforeEach ? { beforeEach: setup.beforeEach } : {}),
     });
     const mine = interactionsOf(report, (d) => index.get(d)?.consumer ?? "?").map((i) => ({
       ...i,
