@@ -3,6 +3,7 @@ import type Docker from "dockerode";
 import { removeRun, sweepLeftovers } from "../src/env/cleanup.ts";
 import { docker, dockerVersion } from "../src/env/docker-client.ts";
 import { LABEL_RUN_ID } from "../src/env/run-labels.ts";
+import { watchParent } from "../src/env/parent-watch.ts";
 
 /**
  * Once per `vitest run` of the integration project (the unit project needs no Docker and has no
@@ -11,6 +12,8 @@ import { LABEL_RUN_ID } from "../src/env/run-labels.ts";
  * remained. A Docker error is an error here, never "nothing leaked".
  */
 export async function setup(): Promise<() => Promise<void>> {
+  // Started by faultline (the main job's consumer tests): end with it.
+  watchParent();
   process.env.FAULTLINE_RUN_ID = `test-${randomUUID()}`;
   const runId = process.env.FAULTLINE_RUN_ID;
   await dockerVersion();

@@ -13,6 +13,9 @@ import { reportsDir } from "../paths.ts";
 import { formatBytes, printTable } from "./output.ts";
 import { startupBench } from "../load/startup-bench.ts";
 import { chaosBench } from "../chaos/bench.ts";
+import { scenarioNames } from "../chaos/catalog.ts";
+import { listLoadScenarios } from "../load/scenario.ts";
+import { KILL_COMMANDS, killBench, killCommands, total } from "../run/kill-matrix.ts";
 import { projectRoot } from "../paths.ts";
 
 const print = (x: unknown) => process.stdout.write(`${JSON.stringify(x, null, 2)}\n`);
@@ -86,6 +89,56 @@ export function registerBenchCommand(program: Command): void {
         }),
       );
     });
+
+  bench
+    .command("kill")
+    .description(
+      "the kill matrix: commands killed at random moments (SIGKILL, SIGTERM, SIGINT), then the next command; counts what is left",
+    )
+    .option("--runs <n>", "kills", "50")
+    .option("--seed <n>", "seed of the commands, signals and moments drawn", "1")
+    .option("--commands <list>", `which of ${KILL_COMMANDS.join(", ")}`, KILL_COMMANDS.join(","))
+    .option("--scenario <name>", "the chaos scenario `chaos run` runs (default: the catalog's first)")
+    .option("--load <name>", "the load scenario `load run` runs, for 20 s (default: the first)")
+    .option("--run-span <s>", "latest kill moment of `faultline run`, in seconds", "240")
+    .action(
+      async (opts: {
+        runs: string;
+        seed: string;
+        commands: string;
+        scenario?: string;
+        load?: string;
+        runSpan: string;
+      }) => {
+        const chosen = opts.commands.split(",").map((c) => c.trim());
+        const unknown = chosen.filter((c) => !(KILL_COMMANDS as readonly string[]).includes(c));
+        if (unknown.length) {
+          process.stderr.write(
+            `faultline bench kill: --commands: unknown ${unknown.join(", ")}; known: ${KILL_COMMANDS.join(", ")}\n`,
+          );
+          process.exitCode = 2;
+          return;
+        }
+        const scenario = opts.scenario ?? (await scenarioNames(projectRoot()))[0]!;
+        const load = opts.load ?? (await listLoadScenarios(projectRoot()))[0]!;
+        const commands = killCommands({
+          scenario,
+          load,
+          runSpanMs: Number(opts.runSpan) * 1000,
+        }).filter((c) => chosen.includes(c.key));
+        const r = await killBench({
+          commands,
+          runs: Math.max(1, Number(opts.runs) || 50),
+          seed: Number(opts.seed) || 1,
+          onRow: (row) =>
+            process.stderr.write(
+              `${row.run}. ${row.label} ${row.signal} at ${(row.killedAtMs / 1000).toFixed(1)} s (${row.moment}): left ${total(row.leftAfterKill)}, after \`${row.next}\` ${total(row.leftAfterNext)}\n`,
+            ),
+        });
+        print(r);
+        if (r.leftAfterNext > 0) process.exitCode = 1;
+      },
+    );
 
   const footprintCommand = (name: "footprint" | "claims", description: string) =>
     bench

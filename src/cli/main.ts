@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { signalCleanup, sweepBeforeStart } from "../env/cleanup.ts";
+import { watchParent } from "../env/parent-watch.ts";
 import { registerBenchCommand } from "./bench.ts";
 import { registerBrokerCommand } from "./broker.ts";
 import { registerChaosCommands } from "./chaos.ts";
@@ -10,6 +11,9 @@ import { registerReportCommand } from "./report.ts";
 import { registerLoadCommands } from "./load.ts";
 import { registerRunCommand } from "./run.ts";
 import { registerStackCommands } from "./stack.ts";
+
+// Started by a faultline process (the job behind `run --json`): end with it.
+watchParent();
 
 const program = new Command();
 program
@@ -31,9 +35,11 @@ registerBrokerCommand(program);
 registerContractsCommands(program);
 registerChaosCommands(program);
 
-// Commands that start containers first remove what dead runs left (a kill -9, a lost terminal).
+// Commands that start containers first remove what dead runs left (a kill -9, a lost terminal);
+// so does `down`, the command people reach for when something was left.
 const STARTS_CONTAINERS = new Set([
   "up",
+  "down",
   "run",
   "chaos run",
   "chaos verify-detection",

@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { childEnv } from "../env/parent-watch.ts";
 import { readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -42,7 +43,7 @@ export function registerRunCommand(program: Command): void {
             const child = spawn(
               process.execPath,
               [...process.execArgv, process.argv[1]!, ...args, "--json", "--json-file", file],
-              { stdio: ["inherit", process.stderr, "inherit"] },
+              { stdio: ["inherit", process.stderr, "inherit"], env: childEnv() },
             );
             child.on("close", (c) => resolve(c ?? 1));
           });

@@ -7,6 +7,7 @@ import { Environment, type StackEvent } from "../env/stack.ts";
 import {
   inspectDetached,
   listStackStates,
+  recordedRuns,
   readStackState,
   removeStackState,
   writeStackState,
@@ -159,7 +160,7 @@ export function registerStackCommands(program: Command): void {
     .command("down")
     .description("remove everything `faultline up` started")
     .option("-t, --target <name>", "target name", "shop")
-    .option("--all", "every detached stack")
+    .option("--all", "every detached stack recorded here, and every half-started one whose `up` died")
     .option("--json", "print what was removed as JSON")
     .action(async (opts: { target: string; all?: boolean; json?: boolean }) => {
       const states = opts.all ? await listStackStates() : [await stateOrFail(opts.target)];
@@ -171,7 +172,10 @@ export function registerStackCommands(program: Command): void {
       }
       if (opts.all) {
         // Detached stacks whose state file is gone (deleted, or their `up` died before writing it).
-        const orphans = await orphanDetachedRuns(new Set(states.map((s) => s.runId)));
+        // A stack recorded by another checkout (its mark is on the engine) is that checkout's.
+        const recorded = await recordedRuns();
+        for (const s of states) recorded.add(s.runId);
+        const orphans = await orphanDetachedRuns(recorded);
         for (const o of orphans) {
           process.stderr.write(
             `faultline: removing a detached stack with no state file (run ${o.runId}): ${o.names.join(", ")}\n`,

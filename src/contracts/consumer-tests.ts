@@ -3,6 +3,7 @@
  * time (parallel writers of one pact file lose interactions, pact-js #599), through vitest.
  */
 import { spawn } from "node:child_process";
+import { childEnv } from "../env/parent-watch.ts";
 import fs from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -45,7 +46,7 @@ export async function runConsumerTests(
       {
         cwd: projectRoot(),
         stdio: opts.stdio ?? "inherit",
-        env: { ...process.env, PACT_DO_NOT_TRACK: "true", SCARF_ANALYTICS: "false" },
+        env: childEnv({ ...process.env, PACT_DO_NOT_TRACK: "true", SCARF_ANALYTICS: "false" }),
       },
     );
     child.on("exit", (code, signal) => resolve(code ?? (signal ? 128 : 1)));

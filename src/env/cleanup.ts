@@ -84,8 +84,8 @@ export async function sweepLeftovers(
   recorded?: ReadonlySet<string>,
 ): Promise<Removed> {
   if (!recorded) {
-    const { listStackStates } = await import("./stack-state.ts");
-    recorded = new Set((await listStackStates()).map((s) => s.runId));
+    const { recordedRuns } = await import("./stack-state.ts");
+    recorded = await recordedRuns();
   }
   const isRecorded = recorded;
   return removeSelected(
@@ -103,23 +103,31 @@ export async function sweepLeftovers(
   );
 }
 
-/** Detached stacks' run ids (with their container names) that no state file records. */
+/**
+ * Detached stacks' run ids (with their container names) that no state file records and whose
+ * `up` is no longer running: a stack another `faultline up` is still starting is not an orphan.
+ */
 export async function orphanDetachedRuns(
   recorded: ReadonlySet<string>,
   client: Docker = docker(),
 ): Promise<{ runId: string; names: string[] }[]> {
   const filters = JSON.stringify({ label: [`${LABEL_DETACHED}=true`] });
   const byRun = new Map<string, string[]>();
-  for (const c of await client.listContainers({ all: true, filters })) {
-    const id = c.Labels[LABEL_RUN_ID];
-    if (!id || recorded.has(id)) continue;
-    byRun.set(id, [...(byRun.get(id) ?? []), c.Names[0]?.replace(/^\//, "") ?? c.Id.slice(0, 12)]);
-  }
-  for (const n of await client.listNetworks({ filters })) {
-    const id = n.Labels?.[LABEL_RUN_ID];
-    if (id && !recorded.has(id) && !byRun.has(id)) byRun.set(id, [n.Name]);
-  }
-  return [...byRun.entries()].map(([runId, names]) => ({ runId, names }));
+  const starting = new Set<string>();
+  const visit = (labels: Labels, name: string) => {
+    const id = labels?.[LABEL_RUN_ID];
+    if (!id || recorded.has(id)) return;
+    const pid = Number(labels[LABEL_OWNER_PID]);
+    if (Number.isInteger(pid) && pid > 0 && ownerAlive(pid, labels[LABEL_OWNER_STARTED] || undefined))
+      starting.add(id);
+    byRun.set(id, [...(byRun.get(id) ?? []), name]);
+  };
+  for (const c of await client.listContainers({ all: true, filters }))
+    visit(c.Labels, c.Names[0]?.replace(/^\//, "") ?? c.Id.slice(0, 12));
+  for (const n of await client.listNetworks({ filters })) visit(n.Labels ?? undefined, n.Name);
+  return [...byRun.entries()]
+    .filter(([runId]) => !starting.has(runId))
+    .map(([runId, names]) => ({ runId, names }));
 }
 
 /** The sweep every command that starts containers runs first; says what it removed. */

@@ -8,6 +8,8 @@ export const LABEL_OWNER_PID = "dev.faultline.owner-pid";
 export const LABEL_OWNER_STARTED = "dev.faultline.owner-started";
 /** Set by `faultline up`: the stack outlives the command and is removed by `faultline down`. */
 export const LABEL_DETACHED = "dev.faultline.detached";
+/** On the mark a detached stack leaves once it is fully up and recorded (see stack-state.ts). */
+export const LABEL_RECORDED = "dev.faultline.recorded";
 
 /**
  * The id of this run. A test run's global set-up puts it in FAULTLINE_RUN_ID so that every worker

@@ -2,6 +2,7 @@ import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { cacheDir } from "../paths.ts";
 import { docker } from "./docker-client.ts";
+import { LABEL_DETACHED, LABEL_RECORDED, LABEL_RUN_ID, runLabels } from "./run-labels.ts";
 import { listProxies } from "./toxiproxy-api.ts";
 import type { StackTimings, StartedStack } from "./stack.ts";
 
@@ -55,7 +56,32 @@ export async function writeStackState(stack: StartedStack): Promise<StackStateFi
   };
   await mkdir(stateDir(), { recursive: true });
   await writeFile(stateFile(state.target), `${JSON.stringify(state, null, 2)}\n`);
+  await markRecorded(stack.runId);
   return state;
+}
+
+/**
+ * Records in Docker itself that a detached stack is fully up: a labelled, empty volume. State files
+ * live in one checkout's cache; the mark is seen by every faultline on this engine, so a sweep run
+ * from another checkout (or with another FAULTLINE_CACHE_DIR) keeps the stack too. `down` removes
+ * it with the run's other volumes.
+ */
+export async function markRecorded(runId: string): Promise<void> {
+  await docker().createVolume({
+    Name: `faultline-recorded-${runId}`,
+    Labels: runLabels({ [LABEL_DETACHED]: "true", [LABEL_RECORDED]: "true" }),
+  });
+}
+
+/** Run ids of the detached stacks recorded here (state files) or anywhere on this engine (marks). */
+export async function recordedRuns(): Promise<Set<string>> {
+  const ids = new Set((await listStackStates()).map((s) => s.runId));
+  const filters = JSON.stringify({ label: [`${LABEL_RECORDED}=true`] });
+  for (const v of (await docker().listVolumes({ filters })).Volumes ?? []) {
+    const id = v.Labels?.[LABEL_RUN_ID];
+    if (id) ids.add(id);
+  }
+  return ids;
 }
 
 export async function readStackState(target: string): Promise<StackStateFile | undefined> {
