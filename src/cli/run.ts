@@ -85,17 +85,19 @@ export function registerRunCommand(program: Command): void {
           attach: opts.attach,
           seed: Number(opts.seed) || 1,
           signal: ctrl.signal,
-          onEvent: opts.json ? undefined : stackProgress,
-          onChaos: opts.json
-            ? undefined
-            : (e: RunEvent) => {
-                if (e.type === "scenario") err(`  [${elapsed()}] chaos ▶ ${e.name}`);
-                if (e.type === "result")
-                  err(
-                    `  [${elapsed()}] chaos ${e.result.status === "completed" ? "✓" : "✗"} ${e.result.name} ${e.result.status} in ${(e.result.durationMs / 1000).toFixed(1)} s`,
-                  );
-              },
-          log: opts.json ? undefined : (l) => err(`[${elapsed()}] ${l}`),
+          // Progress goes to stderr in every mode (with --json, stdout carries only the journal).
+          onEvent: stackProgress,
+          onChaos: (e: RunEvent) => {
+            if (e.type === "scenario") err(`  [${elapsed()}] chaos ▶ ${e.name}`);
+            // Faults and heals: where a run was when it stopped.
+            if (e.type === "step" && /^(fault|heal) /.test(e.text))
+              err(`  [${elapsed()}]   ${e.ok === false ? "✗" : "·"} ${e.text}`);
+            if (e.type === "result")
+              err(
+                `  [${elapsed()}] chaos ${e.result.status === "completed" ? "✓" : "✗"} ${e.result.name} ${e.result.status} in ${(e.result.durationMs / 1000).toFixed(1)} s`,
+              );
+          },
+          log: (l) => err(`[${elapsed()}] ${l}`),
         });
         if (opts.jsonFile) {
           await writeFile(opts.jsonFile, `${JSON.stringify(r.journal, null, 2)}\n`);

@@ -7,6 +7,7 @@ import { docker } from "../../src/env/docker-client.ts";
 import { imageRef } from "../../src/images/catalog.ts";
 import { LABEL_RUN_ID, runLabels } from "../../src/env/run-labels.ts";
 import { projectRoot } from "../../src/paths.ts";
+import { killOnce } from "../../src/run/kill-matrix.ts";
 
 async function resourcesOf(runId: string) {
   const filters = JSON.stringify({ label: [`${LABEL_RUN_ID}=${runId}`] });
@@ -196,4 +197,53 @@ describe("a `chaos run --attach` killed while its fault is in force", () => {
     }
     expect(await resourcesOf(runId)).toEqual({ containers: 0, networks: 0 });
   }, 300_000);
+});
+
+describe("the kill matrix: SIGKILL mid-suite, mid-fault, mid-load, then the next command", () => {
+  const nothing = { containers: 0, networks: 0, volumes: 0, faults: 0, processes: 0 };
+
+  it("`run --json` killed mid-fault: its job notices, rolls back and removes its stack by itself", async () => {
+    const r = await killOnce({
+      label: "run",
+      args: ["run", "--json", "--only", "chaos", "--seed", "1"],
+      signal: "SIGKILL",
+      when: /in force after/,
+    });
+    expect(r.moment, r.output).toBe("mid-fault");
+    expect(r.exit).toBe("SIGKILL");
+    // The job ran in a child that outlived the killed command only long enough to clean up.
+    expect(r.output).toMatch(/parent process \d+ is gone: stopping/);
+    expect(r.leftAfterKill, r.output).toEqual(nothing);
+    expect(r.leftAfterNext).toEqual(nothing);
+  }, 420_000);
+
+  it("`chaos run` killed mid-fault leaves its stack; the next command removes it", async () => {
+    const r = await killOnce({
+      label: "chaos run",
+      args: ["chaos", "run", "payments-slow", "--seed", "1"],
+      signal: "SIGKILL",
+      when: /in force after/,
+    });
+    expect(r.moment, r.output).toBe("mid-fault");
+    expect(r.leftAfterKill.containers, r.output).toBeGreaterThan(0);
+    expect(r.leftAfterNext).toEqual(nothing);
+  }, 300_000);
+
+  it("`load run` killed mid-load leaves its stack and load runner; the next command removes them", async () => {
+    const r = await killOnce({
+      label: "load run",
+      args: ["load", "run", "smoke", "--duration", "20s"],
+      signal: "SIGKILL",
+      when: /^\s+\d+s\s+[\d.]+ req\/s/m,
+    });
+    expect(r.moment, r.output).toBe("mid-load");
+    expect(r.leftAfterKill.containers, r.output).toBeGreaterThan(0);
+    expect(r.leftAfterNext).toEqual(nothing);
+  }, 300_000);
+
+  it("`up` killed during its image checks leaves nothing the next command does not remove", async () => {
+    const r = await killOnce({ label: "up", args: ["up"], signal: "SIGKILL", atMs: 300 });
+    expect(r.moment).toBe("image checks and manifest");
+    expect(r.leftAfterNext).toEqual(nothing);
+  }, 120_000);
 });
