@@ -9,7 +9,7 @@ import { seededRandom } from "../chaos/probe-context.ts";
 import { docker } from "../env/docker-client.ts";
 import { LABEL_MANAGED, LABEL_RUN_ID } from "../env/run-labels.ts";
 import type { StackStateFile } from "../env/stack-state.ts";
-import { projectRoot } from "../paths.ts";
+import { cacheDir, projectRoot } from "../paths.ts";
 
 /**
  * The kill matrix (issue: nothing leaks, whatever kills us): start a faultline command, kill it at
@@ -286,15 +286,12 @@ export function killCommands(o: { scenario: string; load: string; runSpanMs: num
   ];
 }
 
-/** Starts one detached stack (`faultline up`) for the attached commands; returns it and its remover. */
-async function attachedStack(
-  cacheDir: string,
-): Promise<{ state: StackStateFile; down: () => Promise<void> }> {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    FAULTLINE_CACHE_DIR: cacheDir,
-    FAULTLINE_RUN_ID: `kill-stack-${randomUUID()}`,
-  };
+/**
+ * Starts one detached stack (`faultline up`, in the usual cache directory, so every faultline on
+ * this machine knows it is recorded) for the attached commands; returns it and its remover.
+ */
+async function attachedStack(): Promise<{ state: StackStateFile; down: () => Promise<void> }> {
+  const env: NodeJS.ProcessEnv = { ...process.env, FAULTLINE_RUN_ID: `kill-stack-${randomUUID()}` };
   delete env.FAULTLINE_PARENT_PID;
   const up = await runCli(["up", "--json"], env);
   if (up.code !== 0) throw new Error(`faultline up for the attached cases failed:\n${up.out}`);
@@ -302,8 +299,7 @@ async function attachedStack(
   return {
     state,
     down: async () => {
-      await runCli(["down"], env);
-      await rm(cacheDir, { recursive: true, force: true });
+      await runCli(["down", "-t", state.target], env);
     },
   };
 }
@@ -349,10 +345,9 @@ export async function killBench(opts: {
   for (const p of plan.filter((x) => !x.cmd.attached)) await one(p);
   const attached = plan.filter((x) => x.cmd.attached);
   if (attached.length) {
-    const dir = path.join(os.tmpdir(), `faultline-kill-stack-${process.pid}`);
-    const stack = await attachedStack(dir);
+    const stack = await attachedStack();
     try {
-      for (const p of attached) await one(p, { state: stack.state, dir });
+      for (const p of attached) await one(p, { state: stack.state, dir: cacheDir() });
     } finally {
       await stack.down();
     }
