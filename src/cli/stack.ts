@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { installCleanupHandlers, orphanDetachedRuns, removeRun } from "../env/cleanup.ts";
-import { docker } from "../env/docker-client.ts";
+import { docker } from "../docker-client.ts";
 import { loadManifest } from "../env/manifest.ts";
 import { runId } from "../env/run-labels.ts";
 import { Environment, type StackEvent } from "../env/stack.ts";

@@ -5,7 +5,7 @@
  * started nor stopped here.
  */
 import { Toxiproxy } from "toxiproxy-node-client";
-import { docker } from "./docker-client.ts";
+import { docker } from "../docker-client.ts";
 import { EdgeHandle, type EdgeState } from "./edge.ts";
 import type { Manifest } from "./manifest.ts";
 import type { StackStateFile } from "./stack-state.ts";

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { Wait, type StartedTestContainer } from "testcontainers";
-import { docker, dockerVersion, inspectImage } from "./docker-client.ts";
+import { docker, dockerVersion, inspectImage } from "../docker-client.ts";
 import { EdgeHandle, type EdgeState } from "./edge.ts";
 import { createRunNetwork, managedContainer, type RunNetwork } from "./managed-container.ts";
 import { resolveImage, type Edge, type Manifest } from "./manifest.ts";
@@ -40,7 +40,7 @@ export type StackEvent =
   | { type: "proxy"; name: string; listen: string; upstream: string };
 
 export interface StackOptions {
-  /** Extra environment per service (e.g. `{ orders: { SHOP_SABOTAGE: "no-compensation" } }`). */
+  /** Extra environment per service (e.g. `{ orders: { SABOTAGE: "no-compensation" } }`). */
   env?: Record<string, Record<string, string>>;
   /** Leave the stack running after this process exits (`faultline up`); `faultline down` removes it. */
   detached?: boolean;

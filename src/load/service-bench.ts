@@ -1,8 +1,8 @@
 import { readFile } from "node:fs/promises";
-import { docker } from "../env/docker-client.ts";
+import { docker, inspectImage } from "../docker-client.ts";
 import { loadManifest } from "../env/manifest.ts";
 import { Environment, type StartedStack } from "../env/stack.ts";
-import { imageStatuses } from "../images/image-builder.ts";
+import { resolveImage } from "../images/catalog.ts";
 import { projectRoot } from "../paths.ts";
 
 export interface ServiceFigures {
@@ -74,18 +74,16 @@ export async function idleRss(stack: StartedStack, service: string): Promise<{ r
  */
 export async function serviceBench(target: string, samples = 20): Promise<ServiceBenchResult> {
   const manifest = await loadManifest(target, projectRoot());
-  const sizes = Object.fromEntries((await imageStatuses()).map((s) => [s.ref, s.sizeBytes]));
   await using stack = await new Environment(manifest).start();
   const services: ServiceFigures[] = [];
   for (const service of Object.keys(manifest.services)) {
     const times: number[] = [];
     for (let i = 0; i < samples; i++) times.push(await startToReady(stack, service));
     await sleep(5000);
-    const image = manifest.services[service]!.image;
-    const ref = Object.keys(sizes).find((r) => r === image || r.includes(`/${image}:`));
+    const image = await inspectImage(resolveImage(manifest.services[service]!.image));
     services.push({
       service,
-      imageBytes: ref ? sizes[ref] : undefined,
+      imageBytes: image?.sizeBytes,
       startToReadyMs: stats(times),
       ...(await idleRss(stack, service).then((m) => ({ idleRssBytes: m.rss, idleAnonBytes: m.anon }))),
     });

@@ -4,7 +4,7 @@ import path from "node:path";
 import { Kafka, logLevel } from "kafkajs";
 import pg from "pg";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { docker } from "../../src/env/docker-client.ts";
+import { docker } from "../../src/docker-client.ts";
 import { loadManifest, parseManifest } from "../../src/env/manifest.ts";
 import { LABEL_RUN_ID, runId as thisRunId } from "../../src/env/run-labels.ts";
 import { Environment, StackStartError, type StartedStack } from "../../src/env/stack.ts";

@@ -1,4 +1,4 @@
-import { docker } from "../../src/env/docker-client.ts";
+import { docker } from "../../src/docker-client.ts";
 import { runLabels } from "../../src/env/run-labels.ts";
 import { demux } from "../../src/env/stack.ts";
 
