@@ -1,3 +1,4 @@
+import { EventEmitter } from "node:events";
 import Docker from "dockerode";
 
 /** Docker does not answer: the message says how to start it. */
@@ -59,4 +60,23 @@ export async function inspectImage(ref: string, client: Docker = docker()): Prom
     if ((err as { statusCode?: number }).statusCode === 404) return undefined;
     throw err;
   }
+}
+
+/**
+ * The text of a container's log as `container.logs({ follow: false })` returns it, stdout and
+ * stderr in order: dockerode's demuxStream strips the 8-byte multiplexing headers (and passes a
+ * TTY container's log through as it is).
+ */
+export function logText(raw: Buffer | string, client: Docker = docker()): string {
+  if (typeof raw === "string") return raw;
+  const chunks: Buffer[] = [];
+  const sink = { write: (chunk: Buffer) => chunks.push(chunk) };
+  const source = new EventEmitter();
+  (client.modem as { demuxStream(s: EventEmitter, out: unknown, err: unknown): void }).demuxStream(
+    source,
+    sink,
+    sink,
+  );
+  source.emit("data", raw);
+  return Buffer.concat(chunks).toString("utf8");
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { Wait, type StartedTestContainer } from "testcontainers";
-import { docker, dockerVersion, inspectImage } from "../docker-client.ts";
+import { docker, dockerVersion, inspectImage, logText } from "../docker-client.ts";
 import { EdgeHandle, type EdgeState } from "./edge.ts";
 import { createRunNetwork, managedContainer, type RunNetwork } from "./managed-container.ts";
 import { resolveImage, type Edge, type Manifest } from "./manifest.ts";
@@ -335,7 +335,7 @@ async function lastLogs(containerName: string, lines = 20): Promise<string> {
     const raw = (await docker()
       .getContainer(containerName)
       .logs({ stdout: true, stderr: true, tail: lines })) as Buffer;
-    return `\n  last log lines of ${containerName}:\n${demux(raw)
+    return `\n  last log lines of ${containerName}:\n${logText(raw)
       .trimEnd()
       .split("\n")
       .map((l) => `    ${l}`)
@@ -343,18 +343,6 @@ async function lastLogs(containerName: string, lines = 20): Promise<string> {
   } catch {
     return "";
   }
-}
-
-/** Strips Docker's 8-byte multiplexing headers from a non-TTY log stream. */
-export function demux(raw: Buffer): string {
-  let out = "";
-  let i = 0;
-  while (i + 8 <= raw.length && (raw[i] === 1 || raw[i] === 2) && raw[i + 1] === 0) {
-    const len = raw.readUInt32BE(i + 4);
-    out += raw.subarray(i + 8, i + 8 + len).toString("utf8");
-    i += 8 + len;
-  }
-  return i === 0 ? raw.toString("utf8") : out;
 }
 
 export type ContainerFault = "kill" | "stop" | "pause" | "unpause" | "restart";
@@ -558,7 +546,7 @@ export class StartedStack implements AsyncDisposable {
         follow: false,
         ...(opts.tail ? { tail: opts.tail } : {}),
       })) as Buffer;
-    return demux(raw);
+    return logText(raw);
   }
 
   async states(): Promise<ServiceState[]> {

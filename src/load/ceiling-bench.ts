@@ -63,9 +63,12 @@ function runIn(pid: number, bin: string, plan: RunnerPlan): Promise<RunnerLine> 
   });
 }
 
-export async function ceilingBench(
-  opts: { target: string; seconds?: number; connections?: number; log?: (l: string) => void },
-): Promise<CeilingResult> {
+export async function ceilingBench(opts: {
+  target: string;
+  seconds?: number;
+  connections?: number;
+  log?: (l: string) => void;
+}): Promise<CeilingResult> {
   const log = opts.log ?? (() => {});
   if (process.getuid?.() !== 0)
     throw new Error("bench ceiling enters the gateway's network namespace with nsenter: run it as root");

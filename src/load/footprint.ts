@@ -12,7 +12,9 @@ import type { Journal, LoadRun } from "../report/journal.ts";
 import { projectRoot } from "../paths.ts";
 import { runLoad } from "./run-load.ts";
 import { loadScenario } from "./scenario.ts";
-import { idleRss, startToReady, stats } from "./service-bench.ts";
+import { idleRss, startToReady } from "./service-bench.ts";
+import { sleep } from "../poll.ts";
+import { median, summarize } from "../statistics.ts";
 
 type Footprint = NonNullable<Journal["footprint"]>;
 
@@ -36,7 +38,6 @@ export interface FootprintOptions {
   log?: (line: string) => void;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Claims are in MB: decimal megabytes, as Docker prints image sizes. */
 const MB = 1_000_000;
 
@@ -122,7 +123,7 @@ export async function footprintBench(opts: FootprintOptions): Promise<FootprintR
       name: svc,
       imageBytes: info.Size,
       imageCompressedBytes: await compressedSize(ref),
-      startToReadyMs: stats(times),
+      startToReadyMs: summarize(times),
     });
   }
   await sleep(5000);
@@ -169,7 +170,6 @@ export async function footprintBench(opts: FootprintOptions): Promise<FootprintR
   const grpcConns = sideFigures(await runLoad(stack, await compareSide(opts.compare.grpc, vus, secs, vus)));
 
   const max = (xs: number[]) => Math.max(...xs);
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const images = out.map((f) => f.imageBytes! / MB);
   const starts = out.map((f) => f.startToReadyMs!.median);
   const idle = out.map((f) => f.memory!.idleRssBytes! / MB);

@@ -11,6 +11,7 @@ import { Environment, StackStartError, type StartedStack } from "../../src/env/s
 import { projectRoot } from "../../src/paths.ts";
 import { paymentsLedger } from "../support/payments-ledger.ts";
 import { ShopClient } from "../support/shop-client.ts";
+import { median } from "../../src/statistics.ts";
 
 const TOPIC = "shop.orders.events";
 
@@ -24,7 +25,6 @@ async function timed(n: number, fn: () => Promise<unknown>): Promise<number[]> {
   }
   return times.sort((a, b) => a - b);
 }
-const median = (xs: number[]) => xs[Math.floor(xs.length / 2)]!;
 /** Polling: wait on a condition with a deadline, never a fixed sleep. */
 const poll = { timeout: 60_000, interval: 250 };
 
