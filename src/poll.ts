@@ -39,7 +39,7 @@ export interface PollResult<T> {
 
 /**
  * Calls `attempt` until `done(value)` holds or the deadline passes, pausing `intervalMs` between
- * attempts; the attempt that crosses the deadline is the last. Never throws on a timeout: the
+ * attempts; the attempt that reaches the deadline is the last (with a timeout of 0, the only one). Never throws on a timeout: the
  * result says whether it was met, and the caller says what a timeout means. An attempt that
  * throws stops the wait (catch inside `attempt` to keep trying).
  */
@@ -53,7 +53,7 @@ export async function pollUntil<T>(
     const value = await attempt();
     const at = Date.now();
     if (done(value)) return { value, done: true, at };
-    if (at > deadline) return { value, done: false, at };
+    if (at >= deadline) return { value, done: false, at };
     await sleep(opts.intervalMs, opts.signal);
   }
 }

@@ -240,24 +240,17 @@ export async function runScenario(
       case "expect": {
         const within = (st.withinS ?? 0) * 1000;
         const hold = (st.holdS ?? 0) * 1000;
-        let last = await runProbe(st.probe, ctx, outputs);
-        let readings = 1;
-        if (hold > 0) {
-          // Must stay in tolerance for the whole hold.
-          const until = Date.now() + hold;
-          while (last.ok && Date.now() < until) {
-            await sleep(250, signal);
-            last = await runProbe(st.probe, ctx, outputs);
-            readings++;
-          }
-        } else {
-          const until = Date.now() + within;
-          while (!last.ok && Date.now() < until) {
-            await sleep(250, signal);
-            last = await runProbe(st.probe, ctx, outputs);
-            readings++;
-          }
-        }
+        let readings = 0;
+        const read = () => {
+          readings++;
+          return runProbe(st.probe, ctx, outputs);
+        };
+        // With a hold, it must stay in tolerance for the whole hold; else get there within `within`.
+        const { value: last } = await pollUntil(read, (r) => (hold > 0 ? !r.ok : r.ok), {
+          timeoutMs: hold > 0 ? hold : within,
+          intervalMs: 250,
+          signal,
+        });
         if (st.id) outputs[st.id] = last.value;
         const took = Date.now() - started;
         const how = hold > 0 ? `held for ${st.holdS} s` : within > 0 ? `within ${st.withinS} s` : "";

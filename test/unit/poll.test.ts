@@ -22,6 +22,17 @@ describe("pollUntil / waitUntil", () => {
     expect(r).toMatchObject({ value: "never", done: false });
   });
 
+  it("with a timeout of 0, makes exactly one attempt", async () => {
+    let n = 0;
+    const r = await pollUntil(
+      () => ++n,
+      () => false,
+      { timeoutMs: 0, intervalMs: 1 },
+    );
+    expect(r).toMatchObject({ value: 1, done: false });
+    expect(n).toBe(1);
+  });
+
   it("waitUntil names the condition and the limit", async () => {
     await expect(waitUntil("breaker open", () => false, { timeoutMs: 10, intervalMs: 2 })).rejects.toThrow(
       new PollTimeoutError("breaker open", 10),
