@@ -3,7 +3,8 @@ import { Wait, type StartedTestContainer } from "testcontainers";
 import { docker, dockerVersion, inspectImage, logText } from "../docker-client.ts";
 import { EdgeHandle, type EdgeState } from "./edge.ts";
 import { createRunNetwork, managedContainer, type RunNetwork } from "./managed-container.ts";
-import { resolveImage, type Edge, type Manifest } from "./manifest.ts";
+import { imageByName, resolveImage } from "../images/catalog.ts";
+import type { Edge, Manifest } from "./manifest.ts";
 import { LABEL_DETACHED, runId as currentRunId } from "./run-labels.ts";
 import { ToxiproxyContainer, type StartedToxiproxyContainer } from "./toxiproxy-container.ts";
 
@@ -82,14 +83,24 @@ export class Environment {
 
     // Preflight: every image exists locally, before any container starts.
     const images = [
-      ...Object.entries(m.infrastructure).map(([n, s]) => [n, s.image] as const),
-      ...Object.entries(m.services).map(([n, s]) => [n, s.image] as const),
+      ...Object.entries(m.infrastructure).map(
+        ([n, s]) => [n, s.image, imageByName(s.image) ? s.image : undefined] as const,
+      ),
+      // A service with `build:` is built under the image name <target>-<service> (targetImages).
+      ...Object.entries(m.services).map(
+        ([n, s]) =>
+          [n, s.image, s.build ? `${m.name}-${n}` : imageByName(s.image) ? s.image : undefined] as const,
+      ),
     ];
     const missing: string[] = [];
-    for (const [name, image] of images) {
+    for (const [name, image, buildName] of images) {
       if (!(await inspectImage(resolveImage(image))))
         missing.push(
-          `${name}: image ${resolveImage(image)} is not built (fix: faultline images build ${image})`,
+          `${name}: image ${resolveImage(image)} is not ${buildName ? "built" : "on this machine"} (fix: ${
+            buildName
+              ? `faultline images build ${buildName}${m.file.startsWith("targets/") ? "" : ` --target ${m.file}`}`
+              : "build it, or fix the manifest's image"
+          })`,
         );
     }
     if (missing.length > 0) {

@@ -238,9 +238,20 @@ describe("the shop stack: every edge through Toxiproxy", () => {
 describe("start-up failures", () => {
   it("a missing image fails before any container starts, naming the image and the fix", async () => {
     const manifest = parseManifest(
-      "name: broken\nservices:\n  api:\n    image: faultline/not-built:1\n    ports: { http: 8080 }\n",
+      [
+        "name: broken",
+        "services:",
+        "  api:",
+        "    image: faultline/not-built:1",
+        "    build: { go: ./orders/cmd/orders }",
+        "    ports: { http: 8080 }",
+        "  web:",
+        "    image: faultline/not-here:1",
+        "    ports: { http: 8080 }",
+        "",
+      ].join("\n"),
       "broken.yaml",
-      { knownImage: () => true },
+      { knownImage: () => true, dir: path.join(projectRoot(), "targets", "shop") },
     );
     // Only this run's own containers and networks are counted: other stacks share the daemon.
     const filters = JSON.stringify({ label: [`${LABEL_RUN_ID}=${thisRunId()}`] });
@@ -252,7 +263,10 @@ describe("start-up failures", () => {
     const err = await new Environment(manifest).start().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StackStartError);
     expect((err as Error).message).toMatch(
-      /api: image faultline\/not-built:1 is not built \(fix: faultline images build/,
+      /api: image faultline\/not-built:1 is not built \(fix: faultline images build broken-api --target broken\.yaml\)/,
+    );
+    expect((err as Error).message).toMatch(
+      /web: image faultline\/not-here:1 is not on this machine \(fix: build it, or fix the manifest's image\)/,
     );
     expect(await mine()).toEqual(before);
   });
