@@ -5,7 +5,8 @@
 #   2. a Docker engine: installs Debian's docker.io when absent and starts dockerd when none answers
 #   3. the build tools the image pipeline needs (debootstrap; Go, Java and Maven must already be there)
 #      and Debian's Chromium for the report's browser tests (suites/e2e; never a downloaded browser)
-#   4. every image, built offline and cached by the hash of its inputs
+#   4. every image (faultline's own and each target's services, as their manifests say), built offline
+#      and cached by the hash of its inputs
 # FAULTLINE_SKIP_IMAGES=1 skips step 4.
 set -euo pipefail
 

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type Docker from "dockerode";
 import { removeRun, sweepLeftovers } from "../src/env/cleanup.ts";
-import { docker, dockerVersion } from "../src/env/docker-client.ts";
+import { docker, dockerVersion } from "../src/docker-client.ts";
 import { LABEL_RUN_ID } from "../src/env/run-labels.ts";
 import { watchParent } from "../src/env/parent-watch.ts";
 

@@ -2,8 +2,8 @@
  * `faultline bench chaos`: figures, never test assertions. The whole catalog's wall time on one
  * stack (and verify-detection's with --detection), each fault's time from the call to being in
  * force and from heal to the steady state holding again, and the figures the target's own
- * suites/chaos/support/bench.ts adds (the shop: its breaker's fail-fast latency while open
- * against calls that wait for their deadline).
+ * suites/chaos/support/bench.ts adds (e.g. a breaker's fail-fast latency while open against
+ * calls that wait for their deadline).
  */
 import { existsSync } from "node:fs";
 import path from "node:path";

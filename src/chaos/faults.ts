@@ -2,6 +2,7 @@
  * Faults: injected, verified in force (the toxic is listed, the edge disabled, the container's
  * state changed), and healed. Every fault returns its heal; the runner calls it in a finally.
  */
+import { pollUntil } from "../poll.ts";
 import type { Fault, Pick } from "./model.ts";
 import type { ChaosTarget } from "./target.ts";
 
@@ -34,15 +35,9 @@ export function partitionEdges(t: ChaosTarget, groups: [string[], string[]]): st
     .map((e) => e.name);
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 async function until(what: string, check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new FaultError(`${what}: not in force after ${timeoutMs} ms`);
-    await sleep(100);
-  }
+  const r = await pollUntil(check, (ok) => ok, { timeoutMs, intervalMs: 100 });
+  if (!r.done) throw new FaultError(`${what}: not in force after ${timeoutMs} ms`);
 }
 
 function describeToxic(f: Extract<Fault, { type: "toxic" }>, edge: string): string {

@@ -4,6 +4,7 @@
  * Figures over windows and per-second series come from here; invariants are judged on it.
  */
 import type { Percentiles, SecondSample } from "../report/journal.ts";
+import { quantile } from "../statistics.ts";
 
 export interface Op {
   index: number;
@@ -27,15 +28,15 @@ export const latency = (op: Op): number => op.completedAt - op.invokedAt;
 export function percentiles(values: number[]): Percentiles | undefined {
   if (values.length === 0) return undefined;
   const s = [...values].sort((a, b) => a - b);
-  const at = (q: number) => s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]!;
   const round = (n: number) => Math.round(n * 10) / 10;
+  const at = (q: number) => round(quantile(s, q));
   return {
     min: round(s[0]!),
-    avg: round(s.reduce((a, b) => a + b, 0) / s.length),
-    med: round(at(0.5)),
-    p90: round(at(0.9)),
-    p95: round(at(0.95)),
-    p99: round(at(0.99)),
+    avg: round(values.reduce((a, b) => a + b, 0) / values.length),
+    med: at(0.5),
+    p90: at(0.9),
+    p95: at(0.95),
+    p99: at(0.99),
     max: round(s[s.length - 1]!),
   };
 }

@@ -23,6 +23,7 @@ import { WorkloadDriver } from "./workload.ts";
 import type { LoadRun } from "../report/journal.ts";
 import { loadScenario as loadLoadScenario } from "../load/scenario.ts";
 import { runLoad } from "../load/run-load.ts";
+import { pollUntil, sleep } from "../poll.ts";
 
 export type RunEvent =
   | { type: "scenario"; name: string; title: string; attempt: number; sabotage: string[] }
@@ -48,21 +49,6 @@ class SafeguardError extends Error {}
 
 const iso = (t: number) => new Date(t).toISOString();
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason as Error);
-    const t = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(signal.reason as Error);
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
-}
-
 async function steadyState(probes: Probe[], ctx: StackProbeContext): Promise<SteadyState> {
   const results: ProbeResult[] = [];
   for (const p of probes) results.push(await runProbe(p, ctx));
@@ -76,13 +62,12 @@ async function awaitSteadyState(
   withinS: number,
   signal: AbortSignal,
 ): Promise<{ state: SteadyState; metAt?: number }> {
-  const deadline = Date.now() + withinS * 1000;
-  for (;;) {
-    const state = await steadyState(probes, ctx);
-    if (state.met) return { state, metAt: Date.now() };
-    if (Date.now() > deadline) return { state };
-    await sleep(500, signal);
-  }
+  const r = await pollUntil(
+    () => steadyState(probes, ctx),
+    (state) => state.met,
+    { timeoutMs: withinS * 1000, intervalMs: 500, signal },
+  );
+  return r.done ? { state: r.value, metAt: r.at } : { state: r.value };
 }
 
 const show = (v: unknown) => {
@@ -255,24 +240,17 @@ export async function runScenario(
       case "expect": {
         const within = (st.withinS ?? 0) * 1000;
         const hold = (st.holdS ?? 0) * 1000;
-        let last = await runProbe(st.probe, ctx, outputs);
-        let readings = 1;
-        if (hold > 0) {
-          // Must stay in tolerance for the whole hold.
-          const until = Date.now() + hold;
-          while (last.ok && Date.now() < until) {
-            await sleep(250, signal);
-            last = await runProbe(st.probe, ctx, outputs);
-            readings++;
-          }
-        } else {
-          const until = Date.now() + within;
-          while (!last.ok && Date.now() < until) {
-            await sleep(250, signal);
-            last = await runProbe(st.probe, ctx, outputs);
-            readings++;
-          }
-        }
+        let readings = 0;
+        const read = () => {
+          readings++;
+          return runProbe(st.probe, ctx, outputs);
+        };
+        // With a hold, it must stay in tolerance for the whole hold; else get there within `within`.
+        const { value: last } = await pollUntil(read, (r) => (hold > 0 ? !r.ok : r.ok), {
+          timeoutMs: hold > 0 ? hold : within,
+          intervalMs: 250,
+          signal,
+        });
         if (st.id) outputs[st.id] = last.value;
         const took = Date.now() - started;
         const how = hold > 0 ? `held for ${st.holdS} s` : within > 0 ? `within ${st.withinS} s` : "";
@@ -393,14 +371,14 @@ export async function runScenario(
     const ictx: InvariantContext = Object.assign(Object.create(ctx) as StackProbeContext, {
       history,
       load,
-      settle: async (check: () => Promise<InvariantOutcome>, o: { withinS: number; everyMs?: number }) => {
-        const deadline = Date.now() + o.withinS * 1000;
-        for (;;) {
-          const r = await check();
-          if (r.status === "held" || r.final || Date.now() > deadline) return r;
-          await sleep(o.everyMs ?? 500, signal);
-        }
-      },
+      settle: async (check: () => Promise<InvariantOutcome>, o: { withinS: number; everyMs?: number }) =>
+        (
+          await pollUntil(check, (r) => r.status === "held" || r.final === true, {
+            timeoutMs: o.withinS * 1000,
+            intervalMs: o.everyMs ?? 500,
+            signal,
+          })
+        ).value,
     });
     for (const inv of s.invariants) {
       let r: InvariantOutcome;

@@ -148,6 +148,16 @@ export function registerBenchCommand(program: Command): void {
       .option("--samples <n>", "restarts per service for start -> ready", "20")
       .option("--load-seconds <s>", "seconds of the average profile for memory under load", "30")
       .option("--compare-seconds <s>", "seconds of each side of REST vs gRPC", "15")
+      .option(
+        "--compare-rest <scenario>",
+        "load scenario: the read over REST (one request)",
+        "product-read-rest",
+      )
+      .option(
+        "--compare-grpc <scenario>",
+        "load scenario: the same read over gRPC (one request)",
+        "product-read-grpc",
+      )
       .option("--vus <n>", "concurrent requests of each side of REST vs gRPC", "8")
       .option("--json", "print as JSON")
       .action(
@@ -156,6 +166,8 @@ export function registerBenchCommand(program: Command): void {
           samples: string;
           loadSeconds: string;
           compareSeconds: string;
+          compareRest: string;
+          compareGrpc: string;
           vus: string;
           json?: boolean;
         }) => {
@@ -163,6 +175,7 @@ export function registerBenchCommand(program: Command): void {
           const startedAt = new Date().toISOString();
           const r = await footprintBench({
             target: opts.target,
+            compare: { rest: opts.compareRest, grpc: opts.compareGrpc },
             samples: Math.max(1, Number(opts.samples) || 20),
             loadSeconds: Math.max(5, Number(opts.loadSeconds) || 30),
             compareSeconds: Math.max(3, Number(opts.compareSeconds) || 15),

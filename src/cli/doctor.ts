@@ -1,8 +1,10 @@
 import type { Command } from "commander";
-import { dockerVersion } from "../env/docker-client.ts";
-import { commandVersion, exposedPorts, freeDiskBytes, runDoctor } from "../env/doctor.ts";
+import { dockerVersion } from "../docker-client.ts";
+import { exposedPorts, freeDiskBytes, runDoctor } from "../env/doctor.ts";
+import { projectImages } from "../env/manifest.ts";
 import { useProtobufPlugin } from "../contracts/protobuf-plugin.ts";
 import { imageStatuses } from "../images/image-builder.ts";
+import { checkToolchain } from "../images/toolchain.ts";
 import { projectRoot } from "../paths.ts";
 
 const MARK = { ok: "ok  ", warn: "warn", fail: "FAIL" } as const;
@@ -16,8 +18,9 @@ export function registerDoctorCommand(program: Command): void {
       const report = await runDoctor(
         {
           dockerVersion: () => dockerVersion(),
-          imageStatuses: () => imageStatuses(),
-          commandVersion,
+          imageStatuses: async () =>
+            imageStatuses(undefined, projectRoot(), await projectImages(projectRoot())),
+          toolchain: () => checkToolchain(),
           freeDiskBytes,
           exposedPorts,
           protobufPlugin: async () => {

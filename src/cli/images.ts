@@ -1,5 +1,7 @@
 import type { Command } from "commander";
+import { projectImages } from "../env/manifest.ts";
 import { buildImages, imageStatuses, type BuildEvent } from "../images/image-builder.ts";
+import { projectRoot } from "../paths.ts";
 import { formatBytes, printTable } from "./output.ts";
 
 function progress(e: BuildEvent): void {
@@ -25,16 +27,35 @@ function progress(e: BuildEvent): void {
 export function registerImagesCommand(program: Command): void {
   const images = program
     .command("images")
-    .description("build and list the images faultline runs (never pulled)");
+    .description(
+      "build and list the images faultline runs (never pulled): its own, and each target's services that say how they are built",
+    );
+  const collect = (v: string, all: string[]) => [...all, v];
+  const targetOption = [
+    "--target <name|file>",
+    "a target name under targets/ or a faultline.yaml (repeatable; default: every targets/*/faultline.yaml)",
+    collect,
+    [] as string[],
+  ] as const;
 
   images
     .command("build")
-    .description("build every image whose inputs changed (from the Go module proxy, Maven Central, Debian)")
+    .description(
+      "build every image whose inputs changed (from the Go module proxy, Maven Central, Debian, and the targets' sources)",
+    )
     .argument("[names...]", "only these images (default: all)")
+    .option(...targetOption)
     .option("--force", "rebuild even when inputs are unchanged")
     .option("--json", "print the results as JSON")
-    .action(async (names: string[], opts: { force?: boolean; json?: boolean }) => {
-      const results = await buildImages({ force: opts.force, only: names, onEvent: progress });
+    .action(async (names: string[], opts: { target: string[]; force?: boolean; json?: boolean }) => {
+      const root = projectRoot();
+      const results = await buildImages({
+        force: opts.force,
+        only: names,
+        onEvent: progress,
+        root,
+        images: await projectImages(root, opts.target),
+      });
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
         return;
@@ -46,9 +67,11 @@ export function registerImagesCommand(program: Command): void {
   images
     .command("list")
     .description("each image: reference, state, size, input hash, built at")
+    .option(...targetOption)
     .option("--json", "print as JSON")
-    .action(async (opts: { json?: boolean }) => {
-      const statuses = await imageStatuses();
+    .action(async (opts: { target: string[]; json?: boolean }) => {
+      const root = projectRoot();
+      const statuses = await imageStatuses(undefined, root, await projectImages(root, opts.target));
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(statuses, null, 2)}\n`);
         return;

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { installCleanupHandlers, orphanDetachedRuns, removeRun } from "../env/cleanup.ts";
-import { docker } from "../env/docker-client.ts";
+import { docker, logText } from "../docker-client.ts";
 import { loadManifest } from "../env/manifest.ts";
 import { runId } from "../env/run-labels.ts";
 import { Environment, type StackEvent } from "../env/stack.ts";
@@ -152,8 +152,7 @@ export function registerStackCommands(program: Command): void {
         follow: false,
         ...(tail ? { tail } : {}),
       });
-      const { demux } = await import("../env/stack.ts");
-      process.stdout.write(demux(raw as unknown as Buffer));
+      process.stdout.write(logText(raw as unknown as Buffer));
     });
 
   program

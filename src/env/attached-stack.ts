@@ -5,13 +5,12 @@
  * started nor stopped here.
  */
 import { Toxiproxy } from "toxiproxy-node-client";
-import { docker } from "./docker-client.ts";
+import { docker } from "../docker-client.ts";
+import { sleep, waitUntil } from "../poll.ts";
 import { EdgeHandle, type EdgeState } from "./edge.ts";
 import type { Manifest } from "./manifest.ts";
 import type { StackStateFile } from "./stack-state.ts";
 import { HOST_KAFKA_EDGE, type ContainerFault } from "./stack.ts";
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class AttachedStack {
   private readonly client: Toxiproxy;
@@ -158,28 +157,24 @@ export class AttachedStack {
   private async awaitReady(name: string): Promise<void> {
     const c = this.state.containers.find((x) => x.name === name)!;
     const spec = this.manifest.services[name];
-    const deadline = Date.now() + 90_000;
-    for (;;) {
+    const ready = async (): Promise<boolean> => {
       try {
         if (spec) {
           c.urls.http = `http://${await this.hostPort(name, spec.ports.http)}`;
           if (spec.ports.grpc) c.urls.grpc = await this.hostPort(name, spec.ports.grpc);
           const r = await fetch(`${c.urls.http}${spec.readiness}`, { signal: AbortSignal.timeout(1000) });
-          if (r.status === 200) return;
-        } else {
-          const kind = this.manifest.infrastructure[name]?.kind;
-          if (kind === "postgres") c.urls.postgres = await this.hostPort(name, 5432);
-          if ((await this.containerState(name)) === "running") {
-            await sleep(kind === "kafka" ? 5000 : 1500); // no HTTP probe: give it its start time
-            return;
-          }
+          return r.status === 200;
         }
+        const kind = this.manifest.infrastructure[name]?.kind;
+        if (kind === "postgres") c.urls.postgres = await this.hostPort(name, 5432);
+        if ((await this.containerState(name)) !== "running") return false;
+        await sleep(kind === "kafka" ? 5000 : 1500); // no HTTP probe: give it its start time
+        return true;
       } catch {
-        // not up yet
+        return false; // not up yet
       }
-      if (Date.now() > deadline) throw new Error(`${name} not ready 90 s after its restart`);
-      await sleep(200);
-    }
+    };
+    await waitUntil(`${name} not ready`, ready, { timeoutMs: 90_000, intervalMs: 200 });
   }
 
   async replaceService(service: string): Promise<void> {

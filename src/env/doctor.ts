@@ -1,20 +1,12 @@
-import { execFile } from "node:child_process";
 import { statfs } from "node:fs/promises";
-import { promisify } from "node:util";
+import type { DockerVersion } from "../docker-client.ts";
 import type { ImageStatus } from "../images/image-builder.ts";
-import type { DockerVersion } from "./docker-client.ts";
-
-const run = promisify(execFile);
+import type { ToolCheck } from "../images/toolchain.ts";
 
 export type CheckStatus = "ok" | "warn" | "fail";
 
-export interface DoctorCheck {
-  name: string;
-  status: CheckStatus;
-  detail: string;
-  /** The command that fixes it, when something is wrong. */
-  fix?: string;
-}
+/** One check's outcome; toolchain checks (src/images/toolchain.ts) have the same shape. */
+export type DoctorCheck = Omit<ToolCheck, "status"> & { status: CheckStatus };
 
 export interface DoctorReport {
   ok: boolean;
@@ -25,8 +17,8 @@ export interface DoctorReport {
 export interface DoctorProbes {
   dockerVersion(): Promise<DockerVersion>;
   imageStatuses(): Promise<ImageStatus[]>;
-  /** The first line a command prints for its version flag, or undefined when it is not installed. */
-  commandVersion(cmd: string, args: string[]): Promise<string | undefined>;
+  /** The tools the image pipeline and the contracts need (src/images/toolchain.ts: checkToolchain). */
+  toolchain(): Promise<ToolCheck[]>;
   freeDiskBytes(dir: string): Promise<number>;
   /** The Pact protobuf plugin's install: its folder, or an error saying how to build it. */
   protobufPlugin?(): Promise<string>;
@@ -36,7 +28,7 @@ export interface DoctorProbes {
 
 /** Every published port of a running faultline container whose host address is not loopback. */
 export async function exposedPorts(): Promise<string[]> {
-  const { docker } = await import("./docker-client.ts");
+  const { docker } = await import("../docker-client.ts");
   const out: string[] = [];
   const filters = JSON.stringify({ label: ["dev.faultline"] });
   for (const c of await docker().listContainers({ filters })) {
@@ -49,97 +41,16 @@ export async function exposedPorts(): Promise<string[]> {
 
 export const MIN_FREE_DISK_BYTES = 5 * 1024 ** 3;
 
-export async function commandVersion(cmd: string, args: string[]): Promise<string | undefined> {
-  try {
-    const { stdout, stderr } = await run(cmd, args, { timeout: 15_000 });
-    return (stdout || stderr).trim().split("\n")[0];
-  } catch (err) {
-    const e = err as { code?: string; stdout?: string; stderr?: string };
-    if (e.code === "ENOENT") return undefined;
-    const out = `${e.stdout ?? ""}${e.stderr ?? ""}`.trim();
-    return out ? out.split("\n")[0] : undefined;
-  }
-}
-
 export async function freeDiskBytes(dir: string): Promise<number> {
   const s = await statfs(dir);
   return s.bavail * s.bsize;
 }
 
-function versionAtLeast(text: string | undefined, re: RegExp, min: number[]): boolean {
-  const m = text ? re.exec(text) : null;
-  if (!m) return false;
-  const parts = m.slice(1).map((x) => Number(x ?? 0));
-  for (let i = 0; i < min.length; i++) {
-    const a = parts[i] ?? 0;
-    const b = min[i]!;
-    if (a !== b) return a > b;
-  }
-  return true;
-}
-
-interface ToolRequirement {
-  name: string;
-  cmd: string;
-  args: string[];
-  re: RegExp;
-  min: number[];
-  fix: string;
-}
-
-const TOOLS: ToolRequirement[] = [
-  {
-    name: "node",
-    cmd: "node",
-    args: ["--version"],
-    re: /v(\d+)\.(\d+)/,
-    min: [20, 19],
-    fix: "install Node.js 20.19 or newer",
-  },
-  {
-    name: "go",
-    cmd: "go",
-    args: ["version"],
-    re: /go(\d+)\.(\d+)/,
-    min: [1, 23],
-    fix: "install Go 1.23 or newer (Debian: apt-get install golang)",
-  },
-  {
-    name: "java",
-    cmd: "java",
-    args: ["-version"],
-    re: /version "(\d+)/,
-    min: [17],
-    fix: "apt-get install openjdk-17-jdk-headless",
-  },
-  {
-    name: "maven",
-    cmd: "mvn",
-    args: ["--version"],
-    re: /Maven (\d+)\.(\d+)/,
-    min: [3, 6],
-    fix: "apt-get install maven",
-  },
-  {
-    name: "debootstrap",
-    cmd: "debootstrap",
-    args: ["--version"],
-    re: /(\d+)\.(\d+)/,
-    min: [1, 0],
-    fix: "apt-get install debootstrap",
-  },
-  {
-    // The Pact protobuf plugin compiles the gRPC contracts' .proto files with it.
-    name: "protoc",
-    cmd: "protoc",
-    args: ["--version"],
-    re: /libprotoc (\d+)\.(\d+)/,
-    min: [3, 12],
-    fix: "apt-get install protobuf-compiler",
-  },
-];
-
-/** Checks everything faultline needs; each problem carries the command that fixes it. */
+/**
+ * The environment check: Docker answers, the images are built and current, the toolchain the
+ * image pipeline needs is there, the protobuf plugin is installed, nothing listens beyond
+ * loopback, the disk has room. Each problem carries the command that fixes it.
+ */
 export async function runDoctor(probes: DoctorProbes, projectDir: string): Promise<DoctorReport> {
   const checks: DoctorCheck[] = [];
   let dockerUp = false;
@@ -197,21 +108,7 @@ export async function runDoctor(probes: DoctorProbes, projectDir: string): Promi
     });
   }
 
-  for (const t of TOOLS) {
-    const v = await probes.commandVersion(t.cmd, t.args);
-    if (v === undefined) {
-      checks.push({ name: t.name, status: "fail", detail: `${t.cmd} not found`, fix: t.fix });
-    } else if (!versionAtLeast(v, t.re, t.min)) {
-      checks.push({
-        name: t.name,
-        status: "fail",
-        detail: `${v} is older than ${t.min.join(".")}`,
-        fix: t.fix,
-      });
-    } else {
-      checks.push({ name: t.name, status: "ok", detail: v });
-    }
-  }
+  checks.push(...(await probes.toolchain()));
 
   if (probes.protobufPlugin) {
     try {

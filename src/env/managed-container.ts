@@ -1,6 +1,6 @@
 import { GenericContainer, type StartedTestContainer } from "testcontainers";
 import { bindPublishedPorts } from "./bind-host.ts";
-import { docker } from "./docker-client.ts";
+import { docker } from "../docker-client.ts";
 import { runLabels } from "./run-labels.ts";
 
 /** A container whose published ports listen on loopback only (FAULTLINE_BIND_HOST widens it). */

@@ -1,13 +1,14 @@
-import { readFile } from "node:fs/promises";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { isMap, isSeq, LineCounter, parseDocument, type Document } from "yaml";
 import { z } from "zod";
-import { IMAGES } from "../images/catalog.ts";
+import { imageByName, IMAGES, type ImageSpec } from "../images/catalog.ts";
 
 /**
  * The target manifest: what services a system has, how each is reached and checked, and what each
- * depends on. The format is documented in docs/manifest.md; targets/shop/faultline.yaml is the
- * reference example.
+ * depends on, and how its images are built. The format is documented in docs/manifest.md, with
+ * the reference example under targets/.
  */
 
 const NAME = /^[a-z][a-z0-9-]{0,30}$/;
@@ -35,9 +36,35 @@ const dependencySchema = z
   })
   .strict();
 
+/**
+ * How a service's image is built, as docker compose writes it: a context folder (relative to the
+ * manifest's folder) with a Dockerfile, or a Go main package in a module or workspace. A string is
+ * the context alone (its `Dockerfile`).
+ */
+const buildSchema = z.preprocess(
+  (v) => (typeof v === "string" ? { context: v } : v),
+  z
+    .object({
+      context: z.string().min(1, "must name a folder").default("."),
+      dockerfile: z.string().min(1, "must name a file").optional(),
+      args: z.record(z.string(), z.string()).optional(),
+      go: z
+        .string()
+        .regex(/^\.\.?(\/|$)/, "must be a Go package path relative to the context, starting with './'")
+        .optional(),
+      tags: z.array(z.string().regex(/^[A-Za-z0-9_.]+$/, "must be a Go build tag")).optional(),
+      inputs: z.array(z.string().min(1)).min(1, "must list at least one file or folder").optional(),
+    })
+    .strict(),
+);
+
+const IMAGE_REF =
+  /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::\d+)?(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[0-9a-f]{64})?$/;
+
 const serviceSchema = z
   .object({
-    image: z.string().min(1, "must name an image"),
+    image: z.string().min(1, "must name an image").optional(),
+    build: buildSchema.optional(),
     ports: portsSchema,
     liveness: pathSchema.default("/healthz"),
     readiness: pathSchema.default("/readyz"),
@@ -83,7 +110,16 @@ const manifestSchema = z
   })
   .strict();
 
-export type ServiceSpec = z.infer<typeof serviceSchema>;
+/** A service's build, resolved: `context` is absolute. */
+export type ServiceBuild =
+  | { kind: "go"; context: string; pkg: string; tags: string[]; inputs: string[] }
+  | { kind: "dockerfile"; context: string; dockerfile: string; args: Record<string, string> };
+
+export type ServiceSpec = Omit<z.infer<typeof serviceSchema>, "image" | "build"> & {
+  /** The image to run: a catalog name, or a reference (built by `build`, or present locally). */
+  image: string;
+  build?: ServiceBuild;
+};
 export type InfraSpec = z.infer<typeof infraSchema>;
 export type DependencySpec = z.infer<typeof dependencySchema>;
 
@@ -147,15 +183,73 @@ function lineOf(doc: Document, lines: LineCounter, p: readonly PropertyKey[]): n
   return undefined;
 }
 
+/** A catalog name or ref, or a full image reference (`name:tag`, `registry/name`). */
 function imageKnown(image: string): boolean {
-  return IMAGES.some((i) => i.name === image || i.ref === image);
+  return (
+    IMAGES.some((i) => i.name === image || i.ref === image) ||
+    ((image.includes(":") || image.includes("/")) && IMAGE_REF.test(image))
+  );
+}
+
+/** Checks a service's `build:` against the files; returns the resolved build or pushes problems. */
+function resolveBuild(
+  b: z.infer<typeof buildSchema>,
+  dir: string,
+  field: (...p: PropertyKey[]) => string,
+  problems: string[],
+): ServiceBuild | undefined {
+  const before = problems.length;
+  const rel = (p: string) => path.relative(process.cwd(), p) || ".";
+  if (b.go !== undefined && b.dockerfile !== undefined)
+    problems.push(`${field("build")}: set either "go" (a Go main package) or "dockerfile", not both`);
+  const context = path.resolve(dir, b.context);
+  if (!existsSync(context) || !statSync(context).isDirectory()) {
+    problems.push(
+      `${field("build", "context")}: folder ${rel(context)} does not exist: the context is relative to the manifest's folder (${rel(dir)})`,
+    );
+    return undefined;
+  }
+  if (b.go !== undefined) {
+    if (b.args) problems.push(`${field("build", "args")}: "args" apply to dockerfile builds; remove it`);
+    if (!existsSync(path.join(context, "go.mod")) && !existsSync(path.join(context, "go.work")))
+      problems.push(
+        `${field("build", "context")}: ${rel(context)} holds no go.mod or go.work: set "context" to the folder of the Go module or workspace`,
+      );
+    const pkg = path.join(context, b.go);
+    let goFiles: string[] = [];
+    try {
+      goFiles = readdirSync(pkg).filter((f) => f.endsWith(".go"));
+    } catch {
+      // reported below
+    }
+    if (goFiles.length === 0)
+      problems.push(
+        `${field("build", "go")}: ${rel(pkg)} holds no .go file: name the main package's folder, relative to the context (${rel(context)})`,
+      );
+    return problems.length > before
+      ? undefined
+      : { kind: "go", context, pkg: b.go, tags: b.tags ?? [], inputs: b.inputs ?? ["."] };
+  }
+  if (b.tags) problems.push(`${field("build", "tags")}: "tags" apply to go builds; remove it`);
+  if (b.inputs)
+    problems.push(
+      `${field("build", "inputs")}: "inputs" apply to go builds (a Dockerfile build's inputs are its whole context); remove it`,
+    );
+  const dockerfile = b.dockerfile ?? "Dockerfile";
+  if (!existsSync(path.join(context, dockerfile)))
+    problems.push(
+      `${field("build", "dockerfile")}: ${rel(path.join(context, dockerfile))} does not exist: name the Dockerfile relative to the context, or set "go" to build a Go main package`,
+    );
+  return problems.length > before
+    ? undefined
+    : { kind: "dockerfile", context, dockerfile, args: b.args ?? {} };
 }
 
 /** Parses and validates a manifest's text; `file` is used in messages only. */
 export function parseManifest(
   text: string,
   file: string,
-  opts: { knownImage?: (image: string) => boolean } = {},
+  opts: { knownImage?: (image: string) => boolean; dir?: string } = {},
 ): Manifest {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true });
@@ -210,10 +304,27 @@ export function parseManifest(
   }
 
   const edges: Edge[] = [];
-  for (const [svc, spec] of Object.entries(m.services)) {
-    if (!knownImage(spec.image)) {
+  const services: Record<string, ServiceSpec> = {};
+  const dir = opts.dir ?? path.dirname(path.resolve(file));
+  for (const [svc, raw] of Object.entries(m.services)) {
+    const { build: rawBuild, image: rawImage, ...rest } = raw;
+    const build = rawBuild
+      ? resolveBuild(rawBuild, dir, (...p) => where(["services", svc, ...p]), problems)
+      : undefined;
+    const image = rawImage ?? (rawBuild ? `faultline/${m.name}-${svc}:dev` : "");
+    const spec: ServiceSpec = { ...rest, image, ...(build ? { build } : {}) };
+    services[svc] = spec;
+    if (!rawImage && !rawBuild) {
       problems.push(
-        `${where(["services", svc, "image"])}: image "${spec.image}" is neither in the image catalog (src/images/catalog.ts: ${IMAGES.map((i) => i.name).join(", ")}) nor present locally: build it first ("faultline images build") or fix the name`,
+        `${where(["services", svc])}: needs "image" (an image on this machine) or "build" (how faultline builds it, e.g. build: { go: ./cmd/${svc} }): add one`,
+      );
+    } else if (rawBuild && rawImage && (imageByName(rawImage) || !IMAGE_REF.test(rawImage))) {
+      problems.push(
+        `${where(["services", svc, "image"])}: "${rawImage}" cannot be the tag of a built image: give a reference such as faultline/${m.name}-${svc}:dev, or drop "image" to use that one`,
+      );
+    } else if (!rawBuild && !knownImage(spec.image)) {
+      problems.push(
+        `${where(["services", svc, "image"])}: image "${spec.image}" is neither in the image catalog (src/images/catalog.ts: ${IMAGES.map((i) => i.name).join(", ")}) nor an image reference (name:tag): fix the name, or add "build" so "faultline images build" builds it`,
       );
     }
     for (const [dep, d] of Object.entries(spec.dependsOn)) {
@@ -300,7 +411,7 @@ export function parseManifest(
     description: m.description,
     entrypoint: m.entrypoint,
     infrastructure: m.infrastructure,
-    services: m.services,
+    services,
     edges,
     sabotage: m.sabotage,
     levels,
@@ -333,7 +444,7 @@ function findCycle(nodes: string[], deps: Map<string, string[]>): string[] {
   return nodes;
 }
 
-/** Reads a manifest file: a path, or a target name under targets/ (e.g. "shop"). */
+/** Reads a manifest file: a path, or a target name under targets/ (targets/<name>/faultline.yaml). */
 export async function loadManifest(
   target: string,
   root: string,
@@ -348,13 +459,81 @@ export async function loadManifest(
     text = await readFile(file, "utf8");
   } catch {
     throw new ManifestError(path.relative(root, file) || file, [
-      `cannot read the file: pass a target name under targets/ (e.g. "shop") or the path of a faultline.yaml`,
+      `cannot read the file: pass a target name under targets/ (${(await targetManifests(root)).map((f) => path.basename(path.dirname(f))).join(", ") || "none yet"}) or the path of a faultline.yaml`,
     ]);
   }
-  return parseManifest(text, path.relative(root, file) || file, opts);
+  return parseManifest(text, path.relative(root, file) || file, { ...opts, dir: path.dirname(file) });
 }
 
-/** The image reference for a manifest image: a catalog name ("shop-orders") or a full reference. */
-export function resolveImage(image: string): string {
-  return IMAGES.find((i) => i.name === image)?.ref ?? image;
+export { resolveImage } from "../images/catalog.ts";
+
+/** Every manifest under targets/ (`targets/<name>/faultline.yaml`), as paths relative to `root`. */
+export async function targetManifests(root: string): Promise<string[]> {
+  const names = await readdir(path.join(root, "targets")).catch(() => [] as string[]);
+  return names
+    .sort()
+    .map((n) => path.join("targets", n, "faultline.yaml"))
+    .filter((f) => existsSync(path.join(root, f)));
+}
+
+/**
+ * Every image `faultline images build` builds: the harness's own (src/images/catalog.ts), then
+ * the services of each target manifest (default: every `targets/<name>/faultline.yaml`) that say
+ * how they are built. A manifest that does not parse is an error naming its file.
+ */
+export async function projectImages(root: string, targets?: readonly string[]): Promise<ImageSpec[]> {
+  const files = targets && targets.length > 0 ? targets : await targetManifests(root);
+  const out: ImageSpec[] = [...IMAGES];
+  for (const f of files) {
+    for (const spec of targetImages(await loadManifest(f, root), root)) {
+      const clash = out.find((o) => o.name === spec.name);
+      if (clash && clash.ref !== spec.ref)
+        throw new Error(
+          `Image name "${spec.name}" (${spec.ref}, from ${f}) is already taken by ${clash.ref}: rename the target or the service`,
+        );
+      if (!clash) out.push(spec);
+    }
+  }
+  return out;
+}
+
+/**
+ * The images of a target's services that say how they are built, as the image pipeline's specs:
+ * named `<target>-<service>`, tagged with the service's `image`. Paths inside `root` stay relative
+ * to it, so the input hash does not depend on where the project is checked out.
+ */
+export function targetImages(m: Manifest, root: string): ImageSpec[] {
+  const out: ImageSpec[] = [];
+  const under = (p: string) => {
+    const rel = path.relative(root, p);
+    return rel.startsWith("..") || path.isAbsolute(rel) ? p : rel || ".";
+  };
+  for (const [svc, s] of Object.entries(m.services)) {
+    const b = s.build;
+    if (!b) continue;
+    const name = `${m.name}-${svc}`;
+    if (b.kind === "dockerfile") {
+      out.push({
+        kind: "dockerfile",
+        name,
+        ref: s.image,
+        context: under(b.context),
+        dockerfile: b.dockerfile,
+        args: b.args,
+      });
+      continue;
+    }
+    out.push({
+      kind: "go-source",
+      name,
+      ref: s.image,
+      workspace: under(b.context),
+      inputs: b.inputs,
+      pkg: b.pkg,
+      binary: path.basename(path.resolve("/", b.pkg)) || svc,
+      expose: [s.ports.http, ...(s.ports.grpc ? [s.ports.grpc] : [])],
+      ...(b.tags.length > 0 ? { tags: b.tags } : {}),
+    });
+  }
+  return out;
 }

@@ -1,7 +1,7 @@
 import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { cacheDir } from "../paths.ts";
-import { docker } from "./docker-client.ts";
+import { docker } from "../docker-client.ts";
 import { LABEL_DETACHED, LABEL_RECORDED, LABEL_RUN_ID, runLabels } from "./run-labels.ts";
 import { listProxies } from "./toxiproxy-api.ts";
 import type { StackTimings, StartedStack } from "./stack.ts";

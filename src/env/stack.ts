@@ -1,9 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { Wait, type StartedTestContainer } from "testcontainers";
-import { docker, dockerVersion, inspectImage } from "./docker-client.ts";
+import { docker, dockerVersion, inspectImage, logText } from "../docker-client.ts";
 import { EdgeHandle, type EdgeState } from "./edge.ts";
 import { createRunNetwork, managedContainer, type RunNetwork } from "./managed-container.ts";
-import { resolveImage, type Edge, type Manifest } from "./manifest.ts";
+import { imageByName, resolveImage } from "../images/catalog.ts";
+import type { Edge, Manifest } from "./manifest.ts";
 import { LABEL_DETACHED, runId as currentRunId } from "./run-labels.ts";
 import { ToxiproxyContainer, type StartedToxiproxyContainer } from "./toxiproxy-container.ts";
 
@@ -40,7 +41,7 @@ export type StackEvent =
   | { type: "proxy"; name: string; listen: string; upstream: string };
 
 export interface StackOptions {
-  /** Extra environment per service (e.g. `{ orders: { SHOP_SABOTAGE: "no-compensation" } }`). */
+  /** Extra environment per service (e.g. `{ orders: { SABOTAGE: "no-compensation" } }`). */
   env?: Record<string, Record<string, string>>;
   /** Leave the stack running after this process exits (`faultline up`); `faultline down` removes it. */
   detached?: boolean;
@@ -82,14 +83,24 @@ export class Environment {
 
     // Preflight: every image exists locally, before any container starts.
     const images = [
-      ...Object.entries(m.infrastructure).map(([n, s]) => [n, s.image] as const),
-      ...Object.entries(m.services).map(([n, s]) => [n, s.image] as const),
+      ...Object.entries(m.infrastructure).map(
+        ([n, s]) => [n, s.image, imageByName(s.image) ? s.image : undefined] as const,
+      ),
+      // A service with `build:` is built under the image name <target>-<service> (targetImages).
+      ...Object.entries(m.services).map(
+        ([n, s]) =>
+          [n, s.image, s.build ? `${m.name}-${n}` : imageByName(s.image) ? s.image : undefined] as const,
+      ),
     ];
     const missing: string[] = [];
-    for (const [name, image] of images) {
+    for (const [name, image, buildName] of images) {
       if (!(await inspectImage(resolveImage(image))))
         missing.push(
-          `${name}: image ${resolveImage(image)} is not built (fix: faultline images build ${image})`,
+          `${name}: image ${resolveImage(image)} is not ${buildName ? "built" : "on this machine"} (fix: ${
+            buildName
+              ? `faultline images build ${buildName}${m.file.startsWith("targets/") ? "" : ` --target ${m.file}`}`
+              : "build it, or fix the manifest's image"
+          })`,
         );
     }
     if (missing.length > 0) {
@@ -335,7 +346,7 @@ async function lastLogs(containerName: string, lines = 20): Promise<string> {
     const raw = (await docker()
       .getContainer(containerName)
       .logs({ stdout: true, stderr: true, tail: lines })) as Buffer;
-    return `\n  last log lines of ${containerName}:\n${demux(raw)
+    return `\n  last log lines of ${containerName}:\n${logText(raw)
       .trimEnd()
       .split("\n")
       .map((l) => `    ${l}`)
@@ -343,18 +354,6 @@ async function lastLogs(containerName: string, lines = 20): Promise<string> {
   } catch {
     return "";
   }
-}
-
-/** Strips Docker's 8-byte multiplexing headers from a non-TTY log stream. */
-export function demux(raw: Buffer): string {
-  let out = "";
-  let i = 0;
-  while (i + 8 <= raw.length && (raw[i] === 1 || raw[i] === 2) && raw[i + 1] === 0) {
-    const len = raw.readUInt32BE(i + 4);
-    out += raw.subarray(i + 8, i + 8 + len).toString("utf8");
-    i += 8 + len;
-  }
-  return i === 0 ? raw.toString("utf8") : out;
 }
 
 export type ContainerFault = "kill" | "stop" | "pause" | "unpause" | "restart";
@@ -558,7 +557,7 @@ export class StartedStack implements AsyncDisposable {
         follow: false,
         ...(opts.tail ? { tail: opts.tail } : {}),
       })) as Buffer;
-    return demux(raw);
+    return logText(raw);
   }
 
   async states(): Promise<ServiceState[]> {

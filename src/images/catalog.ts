@@ -1,5 +1,7 @@
-// Every image faultline uses, pinned in this one file. No image is ever pulled: each one is built
-// on this machine from the package registries (Go module proxy, Maven Central, Debian's archive).
+// The harness's own images, pinned in this one file. No image is ever pulled: each one is built on
+// this machine from the package registries (Go module proxy, Maven Central, Debian's archive).
+// A target's services are not listed here: its manifest says how each is built (`build:`, see
+// docs/manifest.md), and src/env/manifest.ts turns that into the image specs below.
 
 export const TOXIPROXY_VERSION = "2.12.0";
 export const POSTGRES_MAJOR = "15";
@@ -11,9 +13,6 @@ export const DEBIAN_SUITE = "bookworm";
 export const INPUT_HASH_LABEL = "dev.faultline.input-hash";
 export const IMAGE_NAME_LABEL = "dev.faultline.image";
 export const BUILT_AT_LABEL = "dev.faultline.built-at";
-
-export const SHOP_SERVICES = ["gateway", "orders", "payments", "inventory", "notifications"] as const;
-export type ShopService = (typeof SHOP_SERVICES)[number];
 
 /** A static Go binary from a module on the Go module proxy, in a FROM scratch image. */
 export interface GoModuleImage {
@@ -43,22 +42,36 @@ export interface DebianRootfsImage {
   prepare?: "maven-kafka";
 }
 
-/** A Go service of a target, built from its source tree into a FROM scratch image. */
+/** A Go main package built from a source tree (a module or a workspace) into a FROM scratch image. */
 export interface GoSourceImage {
   kind: "go-source";
   name: string;
   ref: string;
-  /** Go workspace root, relative to the project root. */
+  /** Module or workspace root (holds go.mod or go.work): relative to the project root, or absolute. */
   workspace: string;
-  /** Folders (relative to the workspace) whose files are the image's inputs. */
+  /** Files and folders (relative to the workspace) whose contents are the image's inputs. */
   inputs: string[];
-  /** Package to build, relative to the workspace. */
+  /** Package to build, relative to the workspace (`./cmd/x`). */
   pkg: string;
   binary: string;
   expose: number[];
+  /** Go build tags (`go build -tags=...`). */
+  tags?: string[];
 }
 
-export type ImageSpec = GoModuleImage | DebianRootfsImage | GoSourceImage;
+/** A Dockerfile build, as docker compose's `build: { context, dockerfile, args }` (never pulls). */
+export interface DockerfileImage {
+  kind: "dockerfile";
+  name: string;
+  ref: string;
+  /** The build context: relative to the project root, or absolute. Every file in it is an input. */
+  context: string;
+  /** The Dockerfile, relative to the context. */
+  dockerfile: string;
+  args: Record<string, string>;
+}
+
+export type ImageSpec = GoModuleImage | DebianRootfsImage | GoSourceImage | DockerfileImage;
 
 export const IMAGES: readonly ImageSpec[] = [
   {
@@ -89,16 +102,6 @@ export const IMAGES: readonly ImageSpec[] = [
     recipeDir: "scripts/images/kafka",
     prepare: "maven-kafka",
   },
-  ...SHOP_SERVICES.map((svc): GoSourceImage => ({
-    kind: "go-source",
-    name: `shop-${svc}`,
-    ref: `faultline/shop-${svc}:dev`,
-    workspace: "targets/shop",
-    inputs: ["go.work", "go.work.sum", "proto", "platform", svc],
-    pkg: `./${svc}/cmd/${svc}`,
-    binary: svc,
-    expose: svc === "gateway" || svc === "notifications" ? [8080] : [8080, 9090],
-  })),
   {
     // The load runner (tools/loadrunner): vegeta for HTTP, grpc-go for gRPC; run on a stack's network.
     kind: "go-source",
@@ -109,6 +112,9 @@ export const IMAGES: readonly ImageSpec[] = [
     pkg: "./cmd/loadrunner",
     binary: "loadrunner",
     expose: [],
+    // Build tags that trim unused code (gRPC's x/net/trace, net/http's bundled HTTP/2); its own
+    // checks (test/integration/loadrunner-go.test.ts) run with the same tags.
+    tags: ["grpcnotrace", "nethttpomithttp2", "nopgxregisterdefaulttypes"],
   },
 ];
 
@@ -116,6 +122,7 @@ export function imageByName(name: string): ImageSpec | undefined {
   return IMAGES.find((i) => i.name === name);
 }
 
+/** The reference of a harness image by its catalog name (`toxiproxy`, `postgres`, ...). */
 export function imageRef(name: string): string {
   const spec = imageByName(name);
   if (!spec)
@@ -123,4 +130,9 @@ export function imageRef(name: string): string {
       `No image named "${name}" in src/images/catalog.ts; known: ${IMAGES.map((i) => i.name).join(", ")}`,
     );
   return spec.ref;
+}
+
+/** A manifest's image: a catalog name ("postgres") resolves to its reference; anything else is one. */
+export function resolveImage(image: string): string {
+  return imageByName(image)?.ref ?? image;
 }

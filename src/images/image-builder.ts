@@ -1,4 +1,4 @@
-import { access, copyFile, cp, mkdir, rm, writeFile } from "node:fs/promises";
+import { access, copyFile, cp, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import {
   BUILT_AT_LABEL,
@@ -9,6 +9,7 @@ import {
   KAFKA_VERSION,
   SLF4J_VERSION,
   type DebianRootfsImage,
+  type DockerfileImage,
   type GoModuleImage,
   type GoSourceImage,
   type ImageSpec,
@@ -16,25 +17,20 @@ import {
 import { debianMirror } from "./debian-mirror.ts";
 import { hashInputs, listInputFiles } from "./input-hash.ts";
 import { StepRunner } from "./step-runner.ts";
-import { docker, inspectImage } from "../env/docker-client.ts";
+import { docker, inspectImage } from "../docker-client.ts";
 import { projectRoot, cacheDir } from "../paths.ts";
 
 /** Bump to rebuild every image when the recipes in this file change meaning. */
 const RECIPE_VERSION = 1;
 
 /**
- * Flags of every Go service build; part of the input hash, so changing them rebuilds.
- * Tags (each trims what the services never use; targets/shop/CONVENTIONS.md, "Images"):
- * grpcnotrace drops gRPC's x/net/trace (html/template), nethttpomithttp2 drops net/http's
- * bundled HTTP/2 (the services serve and call plain HTTP/1.1; gRPC has its own HTTP/2),
- * nopgxregisterdefaulttypes drops pgx's Go-type-to-PostgreSQL-type table, used only by the
- * exec and simple-protocol query modes, which the services do not use.
+ * Flags of a Go source build: a static, stripped binary with the image's build tags. Part of the
+ * input hash (where the tags are counted, so the spec is hashed without them).
  */
-const GO_BUILD_FLAGS = [
-  "-trimpath",
-  "-tags=grpcnotrace,nethttpomithttp2,nopgxregisterdefaulttypes",
-  "-ldflags=-s -w",
-];
+function goBuildFlags(spec: GoSourceImage): string[] {
+  const tags = spec.tags && spec.tags.length > 0 ? [`-tags=${spec.tags.join(",")}`] : [];
+  return ["-trimpath", ...tags, "-ldflags=-s -w"];
+}
 
 export type ImageState = "current" | "stale" | "missing" | "unavailable";
 
@@ -105,19 +101,34 @@ export async function inputHash(spec: ImageSpec, root = projectRoot()): Promise<
       return { spec, inputHash: await hashInputs(values, root, files) };
     }
     case "go-source": {
-      const ws = path.join(root, spec.workspace);
+      const ws = path.resolve(root, spec.workspace);
       const files = await listInputFiles(ws, spec.inputs);
-      const h = await hashInputs({ recipe: RECIPE_VERSION, spec, flags: GO_BUILD_FLAGS }, ws, files);
-      const main = path.join(ws, spec.pkg, "main.go");
-      if (!(await exists(main))) {
+      const { tags: _tags, ...untagged } = spec;
+      const values = { recipe: RECIPE_VERSION, spec: untagged, flags: goBuildFlags(spec) };
+      const h = await hashInputs(values, ws, files);
+      const pkgDir = path.join(ws, spec.pkg);
+      if (!(await hasGoFiles(pkgDir))) {
         return {
           spec,
           inputHash: h,
-          unavailable: `no source yet: ${path.relative(root, main)} does not exist`,
+          unavailable: `no source yet: ${path.relative(root, pkgDir) || "."} holds no .go file`,
         };
       }
       return { spec, inputHash: h };
     }
+    case "dockerfile": {
+      const context = path.resolve(root, spec.context);
+      const files = [...new Set(await listInputFiles(context, [".", spec.dockerfile]))].sort();
+      return { spec, inputHash: await hashInputs({ recipe: RECIPE_VERSION, spec }, context, files) };
+    }
+  }
+}
+
+async function hasGoFiles(dir: string): Promise<boolean> {
+  try {
+    return (await readdir(dir)).some((f) => f.endsWith(".go") && !f.endsWith("_test.go"));
+  } catch {
+    return false;
   }
 }
 
@@ -299,6 +310,8 @@ async function buildOne(plan: Planned, runner: StepRunner, root: string, force: 
       return buildGoSource(spec, hash, runner, root);
     case "debian-rootfs":
       return buildDebian(spec, hash, runner, root, force);
+    case "dockerfile":
+      return buildDockerfile(spec, hash, runner, root);
   }
 }
 
@@ -332,9 +345,9 @@ async function buildGoSource(spec: GoSourceImage, hash: string, runner: StepRunn
   await runner.run(
     `go build ${spec.pkg}`,
     "go",
-    ["build", ...GO_BUILD_FLAGS, "-o", path.join(context, spec.binary), spec.pkg],
+    ["build", ...goBuildFlags(spec), "-o", path.join(context, spec.binary), spec.pkg],
     {
-      cwd: path.join(root, spec.workspace),
+      cwd: path.resolve(root, spec.workspace),
       env: goEnv(),
     },
   );
@@ -343,6 +356,49 @@ async function buildGoSource(spec: GoSourceImage, hash: string, runner: StepRunn
     scratchDockerfile(spec.binary, spec.expose, [`/${spec.binary}`], []),
   );
   await dockerBuild(runner, spec, hash, context);
+}
+
+/**
+ * `docker build` of a target's own Dockerfile. faultline never pulls, so every `FROM` must be
+ * `scratch`, an earlier stage, or an image already on this machine (a catalog image, another
+ * service's image); this is checked before the build, with the line and the fix.
+ */
+async function buildDockerfile(spec: DockerfileImage, hash: string, runner: StepRunner, root: string) {
+  const context = path.resolve(root, spec.context);
+  const dockerfile = path.resolve(context, spec.dockerfile);
+  const text = await readFile(dockerfile, "utf8");
+  for (const from of dockerfileBases(text, spec.args)) {
+    if (from.base === "scratch" || from.stage) continue;
+    if (!(await inspectImage(from.base))) {
+      throw new Error(
+        `Image ${spec.name}: ${path.relative(root, dockerfile)}:${from.line}: FROM ${from.base} is not on this machine, and faultline never pulls images.\n` +
+          `  Fix: base it on "scratch", on one of faultline's images (faultline images list), or on an image you build first.`,
+      );
+    }
+  }
+  const args = Object.entries(spec.args).flatMap(([k, v]) => ["--build-arg", `${k}=${v}`]);
+  await dockerBuild(runner, spec, hash, context, ["-f", dockerfile, ...args]);
+}
+
+/** The base image of each `FROM` line (ARG values substituted), and whether it names an earlier stage. */
+export function dockerfileBases(
+  text: string,
+  args: Record<string, string> = {},
+): { line: number; base: string; stage: boolean }[] {
+  const defaults: Record<string, string> = {};
+  const stages = new Set<string>();
+  const out: { line: number; base: string; stage: boolean }[] = [];
+  text.split("\n").forEach((raw, i) => {
+    const line = raw.trim();
+    const arg = /^ARG\s+([A-Za-z_][A-Za-z0-9_]*)(?:=(\S*))?/i.exec(line);
+    if (arg && out.length === 0) defaults[arg[1]!] = args[arg[1]!] ?? arg[2] ?? "";
+    const from = /^FROM\s+(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?/i.exec(line);
+    if (!from) return;
+    const base = from[1]!.replace(/\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?/g, (_, n: string) => defaults[n] ?? "");
+    out.push({ line: i + 1, base, stage: stages.has(base.toLowerCase()) });
+    if (from[2]) stages.add(from[2].toLowerCase());
+  });
+  return out;
 }
 
 async function buildDebian(

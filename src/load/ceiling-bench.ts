@@ -8,7 +8,7 @@ import { execFile, spawn } from "node:child_process";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
-import { docker } from "../env/docker-client.ts";
+import { docker } from "../docker-client.ts";
 import { loadManifest } from "../env/manifest.ts";
 import { Environment } from "../env/stack.ts";
 import { cacheDir, projectRoot } from "../paths.ts";
@@ -63,9 +63,12 @@ function runIn(pid: number, bin: string, plan: RunnerPlan): Promise<RunnerLine> 
   });
 }
 
-export async function ceilingBench(
-  opts: { target?: string; seconds?: number; connections?: number; log?: (l: string) => void } = {},
-): Promise<CeilingResult> {
+export async function ceilingBench(opts: {
+  target: string;
+  seconds?: number;
+  connections?: number;
+  log?: (l: string) => void;
+}): Promise<CeilingResult> {
   const log = opts.log ?? (() => {});
   if (process.getuid?.() !== 0)
     throw new Error("bench ceiling enters the gateway's network namespace with nsenter: run it as root");
@@ -75,7 +78,7 @@ export async function ceilingBench(
   const seconds = opts.seconds ?? 10;
   const connections = opts.connections ?? 32;
   const bin = await hostRunner();
-  const manifest = await loadManifest(opts.target ?? "shop", projectRoot());
+  const manifest = await loadManifest(opts.target, projectRoot());
   await using stack = await new Environment(manifest).start();
   const entry = manifest.entrypoint ?? Object.keys(manifest.services)[0]!;
   const pid = (await docker().getContainer(`${stack.network.name}-${entry}`).inspect()).State.Pid;

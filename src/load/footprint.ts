@@ -5,19 +5,26 @@
  * as protobuf and as JSON. Figures from a benchmark, never from a timed test.
  */
 import { createGzip } from "node:zlib";
-import { docker } from "../env/docker-client.ts";
+import { docker } from "../docker-client.ts";
 import { loadManifest, resolveImage } from "../env/manifest.ts";
 import { Environment, type StartedStack } from "../env/stack.ts";
 import type { Journal, LoadRun } from "../report/journal.ts";
 import { projectRoot } from "../paths.ts";
 import { runLoad } from "./run-load.ts";
-import { loadScenario, type LoadScenario } from "./scenario.ts";
-import { idleRss, startToReady, stats } from "./service-bench.ts";
+import { loadScenario } from "./scenario.ts";
+import { idleRss, startToReady } from "./service-bench.ts";
+import { sleep } from "../poll.ts";
+import { median, summarize } from "../statistics.ts";
 
 type Footprint = NonNullable<Journal["footprint"]>;
 
 export interface FootprintOptions {
-  target?: string;
+  target: string;
+  /**
+   * The load scenarios (suites/load) whose one request is the same read over REST and over gRPC,
+   * for the claims "gRPC is 3-5x faster" and "protobuf payloads are 30-50% smaller".
+   */
+  compare: { rest: string; grpc: string };
   /** Restarts per service for start -> ready (at least 20 for the figures). */
   samples?: number;
   /** Seconds of the average profile while memory under load is sampled. */
@@ -31,7 +38,6 @@ export interface FootprintOptions {
   log?: (line: string) => void;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Claims are in MB: decimal megabytes, as Docker prints image sizes. */
 const MB = 1_000_000;
 
@@ -62,40 +68,21 @@ async function cgroupMemory(stack: StartedStack, service: string): Promise<numbe
   return (m.usage ?? 0) - cache;
 }
 
-function compareScenario(
-  kind: "rest" | "grpc",
-  vus: number,
-  seconds: number,
-  grpcConnections = 1,
-): LoadScenario {
-  const base = {
-    description: `inventory's product read over ${kind === "rest" ? "HTTP/JSON" : "gRPC/protobuf"}`,
-    profile: "smoke" as const,
-    rate: 1,
+/**
+ * One side of the REST vs gRPC comparison: a load scenario of the target (suites/load/<name>.ts)
+ * with a single request, run closed-model at `vus` for `seconds`.
+ */
+async function compareSide(name: string, vus: number, seconds: number, grpcConnections?: number) {
+  const s = await loadScenario(name);
+  if (s.requests.length !== 1)
+    throw new Error(
+      `${s.file}: a comparison scenario must have exactly one request (it has ${s.requests.length}): the claims compare one read`,
+    );
+  return {
+    ...s,
     executor: { type: "constant-vus" as const, vus, duration: `${seconds}s` },
-    thresholds: {},
-    file: "src/load/footprint.ts",
+    ...(grpcConnections ? { grpcConnections } : {}),
   };
-  return kind === "rest"
-    ? {
-        ...base,
-        name: "product_read_rest",
-        requests: [{ name: "product_read", service: "inventory", path: "/v1/products/SKU-1" }],
-      }
-    : {
-        ...base,
-        name: "product_read_grpc",
-        grpcConnections,
-        protoRoot: "targets/shop/proto",
-        protos: ["shop/inventory/v1/inventory.proto"],
-        requests: [
-          {
-            name: "product_read",
-            service: "inventory",
-            grpc: { method: "shop.inventory.v1.InventoryService/GetProduct", data: { sku: "SKU-1" } },
-          },
-        ],
-      };
 }
 
 function sideFigures(run: LoadRun) {
@@ -118,10 +105,10 @@ export interface FootprintResult {
   method: string;
 }
 
-export async function footprintBench(opts: FootprintOptions = {}): Promise<FootprintResult> {
+export async function footprintBench(opts: FootprintOptions): Promise<FootprintResult> {
   const log = opts.log ?? (() => {});
   const samples = opts.samples ?? 20;
-  const manifest = await loadManifest(opts.target ?? "shop", projectRoot());
+  const manifest = await loadManifest(opts.target, projectRoot());
   const services = Object.keys(manifest.services);
   await using stack = await new Environment(manifest).start();
   const out: Footprint["services"] = [];
@@ -136,7 +123,7 @@ export async function footprintBench(opts: FootprintOptions = {}): Promise<Footp
       name: svc,
       imageBytes: info.Size,
       imageCompressedBytes: await compressedSize(ref),
-      startToReadyMs: stats(times),
+      startToReadyMs: summarize(times),
     });
   }
   await sleep(5000);
@@ -171,17 +158,18 @@ export async function footprintBench(opts: FootprintOptions = {}): Promise<Footp
     f.memory = { ...f.memory, loadBytes: p?.cg, loadRssBytes: p?.rss };
   }
 
-  // REST vs gRPC: the same product read of inventory, same VUs, one after the other on one stack.
+  // REST vs gRPC: the same read, same VUs, one after the other on one stack.
   const vus = opts.compareVUs ?? 8;
   const secs = opts.compareSeconds ?? 15;
-  log(`REST vs gRPC: inventory product read, ${vus} VUs, ${secs} s each ...`);
-  const rest = sideFigures(await runLoad(stack, compareScenario("rest", vus, secs)));
-  const grpc = sideFigures(await runLoad(stack, compareScenario("grpc", vus, secs)));
+  const restSide = await compareSide(opts.compare.rest, vus, secs);
+  const read = restSide.requests[0]!.name;
+  log(`REST vs gRPC: ${read} (${opts.compare.rest} vs ${opts.compare.grpc}), ${vus} VUs, ${secs} s each ...`);
+  const rest = sideFigures(await runLoad(stack, restSide));
+  const grpc = sideFigures(await runLoad(stack, await compareSide(opts.compare.grpc, vus, secs)));
   // gRPC multiplexes on one connection; REST keeps one per VU: also gRPC with as many connections.
-  const grpcConns = sideFigures(await runLoad(stack, compareScenario("grpc", vus, secs, vus)));
+  const grpcConns = sideFigures(await runLoad(stack, await compareSide(opts.compare.grpc, vus, secs, vus)));
 
   const max = (xs: number[]) => Math.max(...xs);
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const images = out.map((f) => f.imageBytes! / MB);
   const starts = out.map((f) => f.startToReadyMs!.median);
   const idle = out.map((f) => f.memory!.idleRssBytes! / MB);
@@ -216,13 +204,13 @@ export async function footprintBench(opts: FootprintOptions = {}): Promise<Footp
       claim: "gRPC is 3-5x faster than JSON REST",
       measured: `${speedup.toFixed(2)}x the throughput (gRPC ${grpc.rps.toFixed(0)} vs REST ${rest.rps.toFixed(0)} req/s; gRPC on ${vus} connections ${grpcConns.rps.toFixed(0)}); p95 ${grpc.p95} vs ${rest.p95} ms`,
       held: Math.max(speedup, grpcConns.rps / rest.rps) >= 3,
-      detail: `inventory product read, ${vus} VUs each, ${secs} s each, same stack, runner inside the network`,
+      detail: `${read} (load scenarios ${opts.compare.rest} and ${opts.compare.grpc}), ${vus} VUs each, ${secs} s each, same stack, runner inside the network`,
     },
     {
       claim: "protobuf payloads are 30-50% smaller than JSON",
-      measured: `${(smaller * 100).toFixed(0)}% smaller (${grpc.bytesPerResponse.toFixed(0)} vs ${rest.bytesPerResponse.toFixed(0)} bytes per product)`,
+      measured: `${(smaller * 100).toFixed(0)}% smaller (${grpc.bytesPerResponse.toFixed(0)} vs ${rest.bytesPerResponse.toFixed(0)} bytes per response)`,
       held: smaller >= 0.3,
-      detail: "the same product message: GetProduct's protobuf response vs the HTTP port's JSON body",
+      detail: `the same read (${read}): the gRPC response's protobuf vs the HTTP port's JSON body`,
     },
   ];
   return {
@@ -231,9 +219,9 @@ export async function footprintBench(opts: FootprintOptions = {}): Promise<Footp
       services: out,
       claims,
       comparisons: [
-        { name: "product read over REST", figures: { ...rest } },
-        { name: "product read over gRPC (1 connection)", figures: { ...grpc } },
-        { name: `product read over gRPC (${vus} connections)`, figures: { ...grpcConns } },
+        { name: `${read} over REST`, figures: { ...rest } },
+        { name: `${read} over gRPC (1 connection)`, figures: { ...grpc } },
+        { name: `${read} over gRPC (${vus} connections)`, figures: { ...grpcConns } },
         {
           name: "average profile (memory under load)",
           figures: {

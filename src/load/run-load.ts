@@ -5,7 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { Wait, type StartedTestContainer } from "testcontainers";
-import { docker, inspectImage } from "../env/docker-client.ts";
+import { docker, inspectImage } from "../docker-client.ts";
 import { managedContainer } from "../env/managed-container.ts";
 import type { Manifest } from "../env/manifest.ts";
 import { imageRef } from "../images/catalog.ts";

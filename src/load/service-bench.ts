@@ -1,9 +1,11 @@
 import { readFile } from "node:fs/promises";
-import { docker } from "../env/docker-client.ts";
+import { docker, inspectImage } from "../docker-client.ts";
 import { loadManifest } from "../env/manifest.ts";
 import { Environment, type StartedStack } from "../env/stack.ts";
-import { imageStatuses } from "../images/image-builder.ts";
+import { resolveImage } from "../images/catalog.ts";
 import { projectRoot } from "../paths.ts";
+import { pollUntil, sleep } from "../poll.ts";
+import { summarize } from "../statistics.ts";
 
 export interface ServiceFigures {
   service: string;
@@ -22,14 +24,6 @@ export interface ServiceBenchResult {
   services: ServiceFigures[];
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-export function stats(xs: number[]) {
-  const s = [...xs].sort((a, b) => a - b);
-  const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
-  return { median: at(0.5), p90: at(0.9), min: s[0]!, max: s[s.length - 1]!, samples: s.length };
-}
-
 /** Stops the service, starts it again, and times process start -> /readyz 200 (polled every 2 ms). */
 export async function startToReady(
   stack: StartedStack,
@@ -44,19 +38,16 @@ export async function startToReady(
   const hostPort = info.NetworkSettings.Ports[`${spec.ports.http}/tcp`]?.[0]?.HostPort;
   if (!hostPort) throw new Error(`${service}: no host port for ${spec.ports.http} after restart`);
   const url = `http://127.0.0.1:${hostPort}${spec.readiness}`;
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await fetch(url, { signal: AbortSignal.timeout(1000) })
-      .then((r) => r.status === 200)
-      .catch(() => false);
-    const now = Date.now();
-    if (ok) {
-      const started = new Date((await c.inspect()).State.StartedAt).getTime();
-      return now - started;
-    }
-    if (now > until) throw new Error(`${service}: ${url} not 200 within ${timeoutMs} ms`);
-    await sleep(2);
-  }
+  const ready = await pollUntil(
+    () =>
+      fetch(url, { signal: AbortSignal.timeout(1000) })
+        .then((r) => r.status === 200)
+        .catch(() => false),
+    (ok) => ok,
+    { timeoutMs, intervalMs: 2 },
+  );
+  if (!ready.done) throw new Error(`${service}: ${url} not 200 within ${timeoutMs} ms`);
+  return ready.at - new Date((await c.inspect()).State.StartedAt).getTime();
 }
 
 /** VmRSS and RssAnon of the container's main process, from /proc on this host (kB -> bytes). */
@@ -74,19 +65,17 @@ export async function idleRss(stack: StartedStack, service: string): Promise<{ r
  */
 export async function serviceBench(target: string, samples = 20): Promise<ServiceBenchResult> {
   const manifest = await loadManifest(target, projectRoot());
-  const sizes = Object.fromEntries((await imageStatuses()).map((s) => [s.ref, s.sizeBytes]));
   await using stack = await new Environment(manifest).start();
   const services: ServiceFigures[] = [];
   for (const service of Object.keys(manifest.services)) {
     const times: number[] = [];
     for (let i = 0; i < samples; i++) times.push(await startToReady(stack, service));
     await sleep(5000);
-    const image = manifest.services[service]!.image;
-    const ref = Object.keys(sizes).find((r) => r === image || r.includes(`/${image}:`));
+    const image = await inspectImage(resolveImage(manifest.services[service]!.image));
     services.push({
       service,
-      imageBytes: ref ? sizes[ref] : undefined,
-      startToReadyMs: stats(times),
+      imageBytes: image?.sizeBytes,
+      startToReadyMs: summarize(times),
       ...(await idleRss(stack, service).then((m) => ({ idleRssBytes: m.rss, idleAnonBytes: m.anon }))),
     });
   }

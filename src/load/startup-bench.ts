@@ -1,6 +1,7 @@
+import { inspectImage } from "../docker-client.ts";
 import { loadManifest } from "../env/manifest.ts";
 import { Environment } from "../env/stack.ts";
-import { imageStatuses } from "../images/image-builder.ts";
+import { imageRef, resolveImage } from "../images/catalog.ts";
 import { projectRoot } from "../paths.ts";
 
 export interface StartupBenchResult {
@@ -30,6 +31,14 @@ export async function startupBench(target: string, runs = 2): Promise<StartupBen
       await stack.stop();
     }
   }
-  const images = Object.fromEntries((await imageStatuses()).map((s) => [s.ref, s.sizeBytes]));
+  const refs = [
+    imageRef("toxiproxy"),
+    ...[...Object.values(manifest.infrastructure), ...Object.values(manifest.services)].map((s) =>
+      resolveImage(s.image),
+    ),
+  ];
+  const images = Object.fromEntries(
+    await Promise.all(refs.map(async (r) => [r, (await inspectImage(r))?.sizeBytes] as const)),
+  );
   return { target: manifest.name, goalMs: 10_000, runs: out, images };
 }

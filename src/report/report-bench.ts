@@ -8,6 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { readJournal, writeJournal, type Journal } from "./journal.ts";
 import { renderRun } from "./render.ts";
+import { median } from "../statistics.ts";
 
 export interface ReportBenchFigures {
   scenarios: number;
@@ -39,7 +40,6 @@ export async function benchReport(journal: Journal, runs = 10): Promise<ReportBe
     await renderRun(dir, await readJournal(journalFile));
     const readAndRenderMs = performance.now() - r0;
     const size = async (f: string) => (await stat(f)).size;
-    const sorted = [...times].sort((a, b) => a - b);
     const round = (x: number) => Math.round(x * 10) / 10;
     const bytes = {
       html: await size(out.html),
@@ -47,7 +47,7 @@ export async function benchReport(journal: Journal, runs = 10): Promise<ReportBe
       summary: await size(out.summary),
       journal: await size(journalFile),
     };
-    const medianMs = round(sorted[Math.floor(sorted.length / 2)]!);
+    const medianMs = round(median(times));
     const scenarios = journal.chaos?.scenarios ?? [];
     const loads = journal.load?.runs ?? [];
     return {
@@ -60,7 +60,7 @@ export async function benchReport(journal: Journal, runs = 10): Promise<ReportBe
       firstMs: round(times[0]!),
       readAndRenderMs: round(readAndRenderMs),
       medianMs,
-      maxMs: round(sorted[sorted.length - 1]!),
+      maxMs: round(Math.max(...times)),
       bytes,
       goal: {
         ms: 1000,

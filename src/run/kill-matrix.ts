@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import type Docker from "dockerode";
 import { seededRandom } from "../chaos/probe-context.ts";
-import { docker } from "../env/docker-client.ts";
+import { docker } from "../docker-client.ts";
 import { LABEL_MANAGED, LABEL_RUN_ID } from "../env/run-labels.ts";
 import type { StackStateFile } from "../env/stack-state.ts";
 import { cacheDir, projectRoot } from "../paths.ts";

@@ -11,7 +11,7 @@ import { loadManifest, type Manifest } from "../env/manifest.ts";
 import { Environment, type StackEvent, type StartedStack } from "../env/stack.ts";
 import { AttachedStack } from "../env/attached-stack.ts";
 import { readStackState } from "../env/stack-state.ts";
-import { docker } from "../env/docker-client.ts";
+import { docker } from "../docker-client.ts";
 import type { ChaosTarget } from "../chaos/target.ts";
 import { checkAgainstStack, runScenarios, selectScenarios } from "../chaos/session.ts";
 import type { RunEvent } from "../chaos/runner.ts";

@@ -9,7 +9,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { runChaosJob } from "../../src/chaos/chaos-run.ts";
-import { docker } from "../../src/env/docker-client.ts";
+import { docker } from "../../src/docker-client.ts";
 import { LABEL_RUN_ID } from "../../src/env/run-labels.ts";
 import { projectRoot } from "../../src/paths.ts";
 import { parseJournal } from "../../src/report/journal.ts";

@@ -4,7 +4,7 @@
  * appear in no output, log or state file.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { docker } from "../../src/env/docker-client.ts";
+import { docker } from "../../src/docker-client.ts";
 import { loadManifest } from "../../src/env/manifest.ts";
 import { LABEL_RUN_ID, runId } from "../../src/env/run-labels.ts";
 import { Environment, type StartedStack } from "../../src/env/stack.ts";

@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { sweepLeftovers } from "../../src/env/cleanup.ts";
-import { docker } from "../../src/env/docker-client.ts";
+import { docker } from "../../src/docker-client.ts";
 import { imageRef } from "../../src/images/catalog.ts";
 import { LABEL_RUN_ID, runLabels } from "../../src/env/run-labels.ts";
 import { projectRoot } from "../../src/paths.ts";

@@ -101,6 +101,11 @@ describe("the faultline CLI, as a user runs it", () => {
     expect(pg!.inputHash).toMatch(/^[0-9a-f]{64}$/);
     expect(pg!.sizeBytes).toBeGreaterThan(1_000_000);
     expect(Date.parse(pg!.builtAt)).not.toBeNaN();
+    // The shop's services come from its manifest's build: entries, not from the catalog.
+    expect(list.find((i) => i.name === "shop-orders")).toMatchObject({ ref: "faultline/shop-orders:dev" });
+    const only = await faultline("images", "list", "--json", "--target", "nope");
+    expect(only.code).not.toBe(0);
+    expect(only.stderr).toMatch(/targets\/nope\/faultline\.yaml/);
   });
 
   it("up, ps, logs and down drive a detached stack", async () => {

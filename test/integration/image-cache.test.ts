@@ -2,9 +2,9 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { GoSourceImage } from "../../src/images/catalog.ts";
+import type { DockerfileImage, GoSourceImage } from "../../src/images/catalog.ts";
 import { buildImages, imageStatuses, removeImage } from "../../src/images/image-builder.ts";
-import { inspectImage } from "../../src/env/docker-client.ts";
+import { inspectImage } from "../../src/docker-client.ts";
 import { runToExit } from "../support/run-to-exit.ts";
 
 // Two tiny Go programs in a workspace of their own, built by the same pipeline as the shop's
@@ -101,5 +101,54 @@ describe("image cache: rebuilt only when inputs change", () => {
     await expect(buildImages({ root, images, only: ["gamma"] })).rejects.toThrow(
       /Unknown image "gamma"; known images: alpha, beta/,
     );
+  });
+});
+
+describe("a target's Dockerfile build (build: { context, dockerfile }), cached by its context", () => {
+  let root: string;
+  const image: DockerfileImage = {
+    kind: "dockerfile",
+    name: "gamma",
+    ref: `faultline/test-gamma:${tag}`,
+    context: "svc",
+    dockerfile: "deploy/Dockerfile",
+    args: { GREETING: "hello" },
+  };
+
+  beforeAll(async () => {
+    root = await mkdtemp(path.join(tmpdir(), "faultline-dockerfile-"));
+    await mkdir(path.join(root, "svc", "deploy"), { recursive: true });
+    await writeFile(path.join(root, "svc", "payload.txt"), "v1\n");
+    await writeFile(
+      path.join(root, "svc", "deploy", "Dockerfile"),
+      "FROM scratch\nARG GREETING\nLABEL greeting=$GREETING\nCOPY payload.txt /payload.txt\n",
+    );
+  });
+  afterAll(async () => {
+    await removeImage(image.ref);
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it("builds with its args, skips when nothing changed, rebuilds when a context file changes", async () => {
+    expect((await buildImages({ root, images: [image] })).map((r) => r.action)).toEqual(["built"]);
+    const first = await inspectImage(image.ref);
+    expect(first?.labels.greeting).toBe("hello");
+    expect((await buildImages({ root, images: [image] })).map((r) => r.action)).toEqual(["skipped"]);
+    await writeFile(path.join(root, "svc", "payload.txt"), "v2\n");
+    expect((await imageStatuses(undefined, root, [image]))[0]?.state).toBe("stale");
+    expect((await buildImages({ root, images: [image] })).map((r) => r.action)).toEqual(["built"]);
+    expect((await inspectImage(image.ref))?.id).not.toBe(first?.id);
+  });
+
+  it("refuses a FROM image that is not on this machine instead of pulling it, naming the line", async () => {
+    const other: DockerfileImage = { ...image, name: "delta", ref: `faultline/test-delta:${tag}` };
+    await writeFile(
+      path.join(root, "svc", "deploy", "Dockerfile"),
+      "ARG BASE=faultline/not-built-here:never\nFROM ${BASE} AS base\nFROM base\n",
+    );
+    await expect(buildImages({ root, images: [other] })).rejects.toThrow(
+      /Image delta: svc\/deploy\/Dockerfile:2: FROM faultline\/not-built-here:never is not on this machine, and faultline never pulls/,
+    );
+    expect(await inspectImage(other.ref)).toBeUndefined();
   });
 });

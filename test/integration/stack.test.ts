@@ -4,13 +4,14 @@ import path from "node:path";
 import { Kafka, logLevel } from "kafkajs";
 import pg from "pg";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { docker } from "../../src/env/docker-client.ts";
+import { docker } from "../../src/docker-client.ts";
 import { loadManifest, parseManifest } from "../../src/env/manifest.ts";
 import { LABEL_RUN_ID, runId as thisRunId } from "../../src/env/run-labels.ts";
 import { Environment, StackStartError, type StartedStack } from "../../src/env/stack.ts";
 import { projectRoot } from "../../src/paths.ts";
 import { paymentsLedger } from "../support/payments-ledger.ts";
 import { ShopClient } from "../support/shop-client.ts";
+import { median } from "../../src/statistics.ts";
 
 const TOPIC = "shop.orders.events";
 
@@ -24,7 +25,6 @@ async function timed(n: number, fn: () => Promise<unknown>): Promise<number[]> {
   }
   return times.sort((a, b) => a - b);
 }
-const median = (xs: number[]) => xs[Math.floor(xs.length / 2)]!;
 /** Polling: wait on a condition with a deadline, never a fixed sleep. */
 const poll = { timeout: 60_000, interval: 250 };
 
@@ -238,9 +238,20 @@ describe("the shop stack: every edge through Toxiproxy", () => {
 describe("start-up failures", () => {
   it("a missing image fails before any container starts, naming the image and the fix", async () => {
     const manifest = parseManifest(
-      "name: broken\nservices:\n  api:\n    image: faultline/not-built:1\n    ports: { http: 8080 }\n",
+      [
+        "name: broken",
+        "services:",
+        "  api:",
+        "    image: faultline/not-built:1",
+        "    build: { go: ./orders/cmd/orders }",
+        "    ports: { http: 8080 }",
+        "  web:",
+        "    image: faultline/not-here:1",
+        "    ports: { http: 8080 }",
+        "",
+      ].join("\n"),
       "broken.yaml",
-      { knownImage: () => true },
+      { knownImage: () => true, dir: path.join(projectRoot(), "targets", "shop") },
     );
     // Only this run's own containers and networks are counted: other stacks share the daemon.
     const filters = JSON.stringify({ label: [`${LABEL_RUN_ID}=${thisRunId()}`] });
@@ -252,7 +263,10 @@ describe("start-up failures", () => {
     const err = await new Environment(manifest).start().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StackStartError);
     expect((err as Error).message).toMatch(
-      /api: image faultline\/not-built:1 is not built \(fix: faultline images build/,
+      /api: image faultline\/not-built:1 is not built \(fix: faultline images build broken-api --target broken\.yaml\)/,
+    );
+    expect((err as Error).message).toMatch(
+      /web: image faultline\/not-here:1 is not on this machine \(fix: build it, or fix the manifest's image\)/,
     );
     expect(await mine()).toEqual(before);
   });

@@ -5,6 +5,7 @@ import {
   type CreatedProxy,
   type StartedToxiproxyContainer,
 } from "../../src/env/toxiproxy-container.ts";
+import { median } from "../../src/statistics.ts";
 
 /** Sorted wall times of `n` HTTP GETs to url, in ms. */
 async function latencies(url: string, n = 7): Promise<number[]> {
@@ -18,7 +19,6 @@ async function latencies(url: string, n = 7): Promise<number[]> {
   }
   return times.sort((a, b) => a - b);
 }
-const median = (xs: number[]) => xs[Math.floor(xs.length / 2)]!;
 
 describe("faultline/toxiproxy image", () => {
   let toxiproxy: StartedToxiproxyContainer;

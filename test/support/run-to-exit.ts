@@ -1,6 +1,5 @@
-import { docker } from "../../src/env/docker-client.ts";
+import { docker, logText } from "../../src/docker-client.ts";
 import { runLabels } from "../../src/env/run-labels.ts";
-import { demux } from "../../src/env/stack.ts";
 
 /** Runs a container of a local image until it exits; returns its exit code and its whole log. */
 export async function runToExit(image: string, env: Record<string, string>, timeoutMs = 60_000) {
@@ -19,7 +18,7 @@ export async function runToExit(image: string, env: Record<string, string>, time
       ),
     ])) as { StatusCode: number };
     const raw = (await c.logs({ stdout: true, stderr: true, follow: false })) as Buffer;
-    const out = demux(raw);
+    const out = logText(raw);
     return { exitCode: waited.StatusCode, logs: out };
   } finally {
     await c.remove({ force: true, v: true });

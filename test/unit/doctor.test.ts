@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { DockerUnavailableError } from "../../src/env/docker-client.ts";
+import { DockerUnavailableError } from "../../src/docker-client.ts";
 import { runDoctor, type DoctorProbes } from "../../src/env/doctor.ts";
 import type { ImageStatus } from "../../src/images/image-builder.ts";
+import { checkToolchain } from "../../src/images/toolchain.ts";
 
 const image = (name: string, state: ImageStatus["state"]): ImageStatus => ({
   name,
@@ -15,15 +16,20 @@ function probes(over: Partial<DoctorProbes> = {}): DoctorProbes {
   return {
     dockerVersion: async () => ({ version: "20.10.24", apiVersion: "1.41" }),
     imageStatuses: async () => [image("postgres", "current"), image("kafka", "current")],
-    commandVersion: async (cmd) =>
-      ({
-        node: "v20.20.2",
-        go: "go version go1.26.8 linux/amd64",
-        java: 'openjdk version "17.0.15" 2025-04-15',
-        mvn: "Apache Maven 3.8.7",
-        debootstrap: "debootstrap 1.0.128",
-        protoc: "libprotoc 3.21.12",
-      })[cmd],
+    toolchain: () =>
+      checkToolchain(
+        async (cmd) =>
+          (
+            ({
+              node: "v20.20.2",
+              go: "go version go1.26.8 linux/amd64",
+              java: 'openjdk version "17.0.15" 2025-04-15',
+              mvn: "Apache Maven 3.8.7",
+              debootstrap: "debootstrap 1.0.128",
+              protoc: "libprotoc 3.21.12",
+            }) as Record<string, string>
+          )[cmd],
+      ),
     freeDiskBytes: async () => 50 * 1024 ** 3,
     ...over,
   };
@@ -75,11 +81,17 @@ describe("doctor", () => {
     expect(r.checks.find((c) => c.name === "image shop-orders")).toMatchObject({ status: "warn" });
   });
 
-  it("reports a missing tool, an old one and a full disk", async () => {
+  it("reports a missing tool, an old one (the toolchain's checks) and a full disk", async () => {
     const r = await runDoctor(
       probes({
-        commandVersion: async (cmd) =>
-          cmd === "go" ? "go version go1.21.0 linux/amd64" : cmd === "mvn" ? undefined : "v20.20.2 17.0 1.0",
+        toolchain: () =>
+          checkToolchain(async (cmd) =>
+            cmd === "go"
+              ? "go version go1.21.0 linux/amd64"
+              : cmd === "mvn"
+                ? undefined
+                : "v20.20.2 17.0 1.0",
+          ),
         freeDiskBytes: async () => 1024 ** 3,
       }),
       "/",

@@ -7,9 +7,8 @@ import { StackProbeContext } from "../../../src/chaos/probe-context.ts";
 import { restoreStack } from "../../../src/chaos/runner.ts";
 import { setSabotage } from "../../../src/chaos/session.ts";
 import type { StartedStack } from "../../../src/env/stack.ts";
+import { pollUntil } from "../../../src/poll.ts";
 import { seedStock, SKU } from "./shop.ts";
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** POSTs an order and times it end to end (gateway -> orders saga -> answer). */
 async function timedOrder(
@@ -42,12 +41,16 @@ export async function figures(stack: StartedStack, log: (l: string) => void, sam
     await seedStock(ctx);
     await slow();
     // Trip the breaker with orders, then time orders while it is open.
-    const deadline = Date.now() + 60_000;
-    while ((await ctx.metric("orders", "shop_circuit_breaker_state", { name: "payments" })) !== 2) {
-      if (Date.now() > deadline) throw new Error("the breaker to payments did not open within 60 s");
-      void timedOrder(ctx, body).catch(() => undefined);
-      await sleep(300);
-    }
+    const opened = await pollUntil(
+      async () => {
+        const open = (await ctx.metric("orders", "shop_circuit_breaker_state", { name: "payments" })) === 2;
+        if (!open) void timedOrder(ctx, body).catch(() => undefined);
+        return open;
+      },
+      (open) => open,
+      { timeoutMs: 60_000, intervalMs: 300 },
+    );
+    if (!opened.done) throw new Error("the breaker to payments did not open within 60 s");
     const open: number[] = [];
     for (let i = 0; i < samples; i++) {
       if ((await ctx.metric("orders", "shop_circuit_breaker_state", { name: "payments" })) !== 2) break;

@@ -10,7 +10,7 @@
 set -euo pipefail
 
 STATICCHECK_VERSION=v0.8.2   # honnef.co/go/tools/cmd/staticcheck
-# Tests run with the build tags of the images (GO_BUILD_FLAGS in src/images/image-builder.ts;
+# Tests run with the build tags of the images (each service's build.tags in faultline.yaml;
 # keep the two in step), so what ships is what is tested.
 IMAGE_TAGS=grpcnotrace,nethttpomithttp2,nopgxregisterdefaulttypes
 

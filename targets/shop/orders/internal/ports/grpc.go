@@ -4,13 +4,12 @@ package ports
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"faultline.dev/shop/platform/grpcx"
 	ordersv1 "faultline.dev/shop/proto/gen/shop/orders/v1"
 
 	"faultline.dev/shop/orders/internal/app"
@@ -54,40 +53,28 @@ func (s *GRPCServer) GetOrder(ctx context.Context, req *ordersv1.GetOrderRequest
 	return &ordersv1.GetOrderResponse{Order: toProto(o)}, nil
 }
 
-// codeOf maps an error of the use cases to the gRPC code a client can act on.
-func codeOf(err error) codes.Code {
-	switch {
-	case errors.Is(err, order.ErrInvalidOrder), errors.Is(err, order.ErrCurrencyMismatch):
-		return codes.InvalidArgument
-	case errors.Is(err, order.ErrNotFound):
-		return codes.NotFound
-	case errors.Is(err, order.ErrProductNotFound),
-		errors.Is(err, order.ErrInsufficientStock),
-		errors.Is(err, order.ErrPaymentDeclined),
-		errors.Is(err, order.ErrInvalidTransition):
-		return codes.FailedPrecondition
-	case errors.Is(err, order.ErrConcurrentUpdate):
-		return codes.Aborted
-	case errors.Is(err, app.ErrDependencyUnavailable), errors.Is(err, app.ErrShuttingDown):
-		return codes.Unavailable
-	case errors.Is(err, context.DeadlineExceeded):
-		return codes.DeadlineExceeded
-	case errors.Is(err, context.Canceled):
-		return codes.Canceled
-	default:
-		return codes.Internal
-	}
+// ErrorDomain is the errdetails.ErrorInfo domain of every error this service returns.
+const ErrorDomain = "orders.shop.faultline.dev"
+
+// errorCodes maps each domain and app error to its status code and the ErrorInfo reason
+// clients may switch on. Order matters only for errors that wrap several sentinels.
+var errorCodes = []grpcx.ErrorCode{
+	{Err: order.ErrInvalidOrder, Code: codes.InvalidArgument, Reason: "INVALID_ORDER"},
+	{Err: order.ErrCurrencyMismatch, Code: codes.InvalidArgument, Reason: "CURRENCY_MISMATCH"},
+	{Err: order.ErrNotFound, Code: codes.NotFound, Reason: "ORDER_NOT_FOUND"},
+	{Err: order.ErrProductNotFound, Code: codes.FailedPrecondition, Reason: "PRODUCT_NOT_FOUND"},
+	{Err: order.ErrInsufficientStock, Code: codes.FailedPrecondition, Reason: "INSUFFICIENT_STOCK"},
+	{Err: order.ErrPaymentDeclined, Code: codes.FailedPrecondition, Reason: "PAYMENT_DECLINED"},
+	{Err: order.ErrInvalidTransition, Code: codes.FailedPrecondition, Reason: "INVALID_TRANSITION"},
+	{Err: order.ErrConcurrentUpdate, Code: codes.Aborted, Reason: "CONCURRENT_UPDATE"},
+	{Err: app.ErrDependencyUnavailable, Code: codes.Unavailable, Reason: "DEPENDENCY_UNAVAILABLE"},
+	{Err: app.ErrShuttingDown, Code: codes.Unavailable, Reason: "SHUTTING_DOWN"},
 }
 
-// status turns err into a gRPC status. Unexpected errors are logged here and reach the
-// client without their details.
+// status maps err to a gRPC status through the table above (context errors keep their
+// codes); anything else is logged and reaches the client as Internal without its details.
 func (s *GRPCServer) status(ctx context.Context, err error) error {
-	code := codeOf(err)
-	if code == codes.Internal {
-		s.logger.ErrorContext(ctx, "internal error", slog.String("error", err.Error()))
-		return status.Error(codes.Internal, "internal error")
-	}
-	return status.Error(code, err.Error())
+	return grpcx.ErrorMapper{Domain: ErrorDomain, Codes: errorCodes, Logger: s.logger}.Status(ctx, err)
 }
 
 var statusToProto = map[order.Status]ordersv1.OrderStatus{
