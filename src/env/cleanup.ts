@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import type Docker from "dockerode";
-import { docker } from "./docker-client.ts";
+import { docker } from "../docker-client.ts";
 import {
   LABEL_DETACHED,
   LABEL_MANAGED,
