@@ -2,8 +2,8 @@
  * The plain HTML page served at `/` to browsers: pacticipants, latest pacts with their verification
  * status, environments and the matrix. Self-contained (inline CSS, no scripts, no external assets).
  */
-import type { BrokerStore, PublicationView, VerificationView } from "./broker-store.ts";
-import type { BrokerUrls } from "./broker-urls.ts";
+import type { BrokerStore, PublicationView, VerificationView } from "./store/store.ts";
+import type { BrokerUrls } from "./urls.ts";
 
 const MATRIX_ROW_LIMIT = 200;
 

@@ -7,7 +7,7 @@
  * given a value here.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startBrokerServer, type StartedBrokerServer } from "./index.ts";
+import { startBrokerServer, type StartedBrokerServer } from "../../src/broker/index.ts";
 import {
   pactBroker,
   startProductProvider,
@@ -15,7 +15,7 @@ import {
   verifyFromBroker,
   writePact,
   type StartedProvider,
-} from "./broker-test-kit.ts";
+} from "../support/broker-test-kit.ts";
 
 interface Link {
   href: string;

@@ -5,9 +5,9 @@
  * PactVersion#pending_for_provider_branch?.
  */
 import { z } from "zod";
-import { BrokerValidationError, type ValidationErrors } from "./broker-errors.ts";
-import type { BrokerStore, PacticipantRow, PublicationView, VerificationView } from "./broker-store.ts";
-import type { BrokerUrls, PactUrlMetadata } from "./broker-urls.ts";
+import { BrokerValidationError, type ValidationErrors } from "./errors.ts";
+import type { BrokerStore, PacticipantRow, PublicationView, VerificationView } from "./store/store.ts";
+import type { BrokerUrls, PactUrlMetadata } from "./urls.ts";
 
 const selectorSchema = z
   .object({

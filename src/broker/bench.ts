@@ -4,12 +4,12 @@
  * selectors a provider build sends (main branch, deployed or released, matching branch, pending
  * and WIP). Prints JSON with p50 and p95 in milliseconds.
  *
- *   npx tsx src/contracts/broker/bench.ts [--requests 200]
+ *   npx tsx src/broker/bench.ts [--requests 200]
  */
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { startBrokerServer } from "./broker-server.ts";
+import { startBrokerServer } from "./server.ts";
 
 const CONSUMERS = 25;
 const PROVIDER = "bench-api";

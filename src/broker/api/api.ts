@@ -10,7 +10,7 @@ import {
   BrokerNotFoundError,
   BrokerValidationError,
   type ValidationErrors,
-} from "./broker-errors.ts";
+} from "../errors.ts";
 import {
   pactContentSha,
   type BrokerStore,
@@ -19,9 +19,9 @@ import {
   type PublicationRow,
   type PublicationView,
   type VersionRow,
-} from "./broker-store.ts";
-import { RELATION_DOCS, relationDocPage } from "./broker-docs.ts";
-import { decodeMetadata, type BrokerUrls, type PactUrlMetadata } from "./broker-urls.ts";
+} from "../store/store.ts";
+import { RELATION_DOCS, relationDocPage } from "../docs.ts";
+import { decodeMetadata, type BrokerUrls, type PactUrlMetadata } from "../urls.ts";
 import {
   deployedVersionResource,
   embeddedVersion,
@@ -33,14 +33,14 @@ import {
   verificationResource,
   versionResource,
   type HalBody,
-} from "./hal-resources.ts";
-import { Matrix, decorateMatrix, parseCanIDeployQuery, parseMatrixQuery } from "./matrix.ts";
+} from "../hal-resources.ts";
+import { Matrix, decorateMatrix, parseCanIDeployQuery, parseMatrixQuery } from "../matrix.ts";
 import {
   PactsForVerification,
   decorateVerifiablePact,
   parsePactsForVerificationRequest,
-} from "./pacts-for-verification.ts";
-import { RouteTable } from "./route-table.ts";
+} from "../pacts-for-verification.ts";
+import { RouteTable } from "../route-table.ts";
 
 export interface ApiRequest {
   params: Record<string, string>;

@@ -3,7 +3,7 @@
  * environments, deployments, releases, tags, and can-i-deploy saying yes and no.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startBrokerServer, type StartedBrokerServer } from "./index.ts";
+import { startBrokerServer, type StartedBrokerServer } from "../../src/broker/index.ts";
 import {
   EndpointRecorder,
   pactBroker,
@@ -13,7 +13,7 @@ import {
   writePact,
   type Interaction,
   type StartedProvider,
-} from "./broker-test-kit.ts";
+} from "../support/broker-test-kit.ts";
 
 const recorder = new EndpointRecorder();
 let broker: StartedBrokerServer;

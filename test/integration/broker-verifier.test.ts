@@ -6,7 +6,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { MatchersV3, PactV4 } from "@pact-foundation/pact";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startBrokerServer, type StartedBrokerServer } from "./index.ts";
+import { startBrokerServer, type StartedBrokerServer } from "../../src/broker/index.ts";
 import {
   EndpointRecorder,
   pactBroker,
@@ -17,7 +17,7 @@ import {
   type Interaction,
   type StartedProvider,
   type VerifierResult,
-} from "./broker-test-kit.ts";
+} from "../support/broker-test-kit.ts";
 
 const recorder = new EndpointRecorder();
 let broker: StartedBrokerServer;

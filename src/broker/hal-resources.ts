@@ -9,8 +9,8 @@ import type {
   ReleasedVersionRow,
   VerificationRow,
   VersionRow,
-} from "./broker-store.ts";
-import type { BrokerUrls } from "./broker-urls.ts";
+} from "./store/store.ts";
+import type { BrokerUrls } from "./urls.ts";
 
 export type HalLink = { href: string; title?: string; name?: string; templated?: boolean };
 export type HalBody = Record<string, unknown> & { _links: Record<string, HalLink | HalLink[]> };

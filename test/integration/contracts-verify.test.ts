@@ -4,17 +4,17 @@
  * answering a different one. No Docker.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { resolveBrokerConfig } from "./broker-config.ts";
-import { startBrokerServer } from "./broker/index.ts";
-import { VerificationError } from "./errors.ts";
-import { reportOf, verifyProvider } from "./verify.ts";
+import { resolveBrokerConfig } from "../../src/contracts/broker-config.ts";
+import { startBrokerServer } from "../../src/broker/index.ts";
+import { VerificationError } from "../../src/contracts/errors.ts";
+import { reportOf, verifyProvider } from "../../src/contracts/verify.ts";
 import {
   pactBroker,
   startProductProvider,
   tempDir,
   writePact,
   type StartedProvider,
-} from "./broker/broker-test-kit.ts";
+} from "../support/broker-test-kit.ts";
 
 let provider: StartedProvider;
 const dir = tempDir("verify-passed");

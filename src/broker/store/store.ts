@@ -12,7 +12,7 @@ import { createHash, randomUUID } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
-import { BrokerConflictError, BrokerNotFoundError, BrokerStartError } from "./broker-errors.ts";
+import { BrokerConflictError, BrokerNotFoundError, BrokerStartError } from "../errors.ts";
 
 export interface PacticipantRow {
   id: number;

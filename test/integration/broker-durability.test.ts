@@ -6,8 +6,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { BrokerStore } from "./broker-store.ts";
-import { startBrokerServer } from "./index.ts";
+import { BrokerStore } from "../../src/broker/store/store.ts";
+import { startBrokerServer } from "../../src/broker/index.ts";
 import {
   pactBroker,
   spawnBroker,
@@ -15,7 +15,7 @@ import {
   tempDir,
   verifyFromBroker,
   writePact,
-} from "./broker-test-kit.ts";
+} from "../support/broker-test-kit.ts";
 
 function publishBody(version: string): Record<string, unknown> {
   const pact = {

@@ -7,9 +7,9 @@
 import { execFile } from "node:child_process";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { projectRoot } from "../../paths.ts";
-import { envFlag } from "../../cli/broker.ts";
-import { startBrokerServer, type BrokerServerOptions, type StartedBrokerServer } from "./index.ts";
+import { projectRoot } from "../../src/paths.ts";
+import { envFlag } from "../../src/cli/broker.ts";
+import { startBrokerServer, type BrokerServerOptions, type StartedBrokerServer } from "../../src/broker/index.ts";
 import {
   pactBroker,
   spawnBroker,
@@ -20,7 +20,7 @@ import {
   type ChildBroker,
   type Interaction,
   type StartedProvider,
-} from "./broker-test-kit.ts";
+} from "../support/broker-test-kit.ts";
 
 const sku1: Interaction = {
   description: "a request for product SKU-1",

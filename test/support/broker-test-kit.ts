@@ -10,8 +10,8 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Verifier } from "@pact-foundation/pact";
-import type { BrokerRequestRecord } from "./index.ts";
-import { pactCliBinary } from "../pact-cli.ts";
+import type { BrokerRequestRecord } from "../../src/broker/index.ts";
+import { pactCliBinary } from "../../src/contracts/pact-cli.ts";
 
 process.env.PACT_DO_NOT_TRACK = "true";
 process.env.SCARF_ANALYTICS = "false";
@@ -180,7 +180,7 @@ export class EndpointRecorder {
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const projectRoot = path.resolve(here, "../../..");
+const projectRoot = path.resolve(here, "../..");
 
 export interface ChildBroker {
   child: ChildProcess;

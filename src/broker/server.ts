@@ -7,17 +7,17 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { timingSafeEqual } from "node:crypto";
-import { BrokerApi, type ApiResponse, type BrokerBehaviour } from "./broker-api.ts";
+import { BrokerApi, type ApiResponse, type BrokerBehaviour } from "./api/api.ts";
 import {
   BrokerError,
   BrokerPayloadTooLargeError,
   BrokerStartError,
   BrokerUnauthorizedError,
   BrokerValidationError,
-} from "./broker-errors.ts";
-import { renderBrokerPage } from "./broker-page.ts";
-import { BrokerStore } from "./broker-store.ts";
-import { BrokerUrls } from "./broker-urls.ts";
+} from "./errors.ts";
+import { renderBrokerPage } from "./page.ts";
+import { BrokerStore } from "./store/store.ts";
+import { BrokerUrls } from "./urls.ts";
 
 export interface BrokerLogger {
   debug?(message: string): void;

@@ -7,7 +7,7 @@ export {
   type BrokerRequestRecord,
   type BrokerServerOptions,
   type StartedBrokerServer,
-} from "./broker-server.ts";
+} from "./server.ts";
 export {
   BrokerConflictError,
   BrokerContractConflictError,
@@ -16,4 +16,4 @@ export {
   BrokerStartError,
   BrokerUnauthorizedError,
   BrokerValidationError,
-} from "./broker-errors.ts";
+} from "./errors.ts";

@@ -5,15 +5,15 @@
  * CLI sends: `q[][pacticipant]`, `q[][version]`, `q[][latest]`, `q[][tag]`, `q[][branch]`,
  * `q[][mainBranch]`, `ignore[][...]`, `latestby`, `latest`, `tag`, `environment`, `mainBranch`.
  */
-import { BrokerValidationError } from "./broker-errors.ts";
+import { BrokerValidationError } from "./errors.ts";
 import type {
   BrokerStore,
   PacticipantRow,
   PublicationView,
   VerificationView,
   VersionRow,
-} from "./broker-store.ts";
-import type { BrokerUrls } from "./broker-urls.ts";
+} from "./store/store.ts";
+import type { BrokerUrls } from "./urls.ts";
 
 export interface MatrixSelectorInput {
   pacticipant: string;

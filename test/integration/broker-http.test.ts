@@ -3,8 +3,8 @@
  * answered with 400 and its reason, and the HTML page.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startBrokerServer, type StartedBrokerServer } from "./index.ts";
-import { pactBroker, tempDir, writePact } from "./broker-test-kit.ts";
+import { startBrokerServer, type StartedBrokerServer } from "../../src/broker/index.ts";
+import { pactBroker, tempDir, writePact } from "../support/broker-test-kit.ts";
 
 const TOKEN = "s3cret-token-for-tests";
 
