@@ -5,10 +5,10 @@
  * Toxiproxy edges; only the overridden variables differ.
  */
 import { Wait, type StartedTestContainer } from "testcontainers";
-import { docker } from "../env/docker-client.ts";
-import { managedContainer } from "../env/managed-container.ts";
-import { resolveImage } from "../env/manifest.ts";
-import type { StartedStack } from "../env/stack.ts";
+import { docker } from "./docker-client.ts";
+import { managedContainer } from "./managed-container.ts";
+import { resolveImage } from "./manifest.ts";
+import type { StartedStack } from "./stack.ts";
 
 export interface StartedServiceVariant extends AsyncDisposable {
   readonly service: string;
