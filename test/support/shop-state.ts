@@ -1,17 +1,9 @@
-// A small client of the shop's public APIs (gateway REST, notifications REST) for the harness's own tests.
-
-export interface OrderLine {
-  sku: string;
-  quantity: number;
-}
-
-export interface Order {
-  id: string;
-  status: "pending" | "confirmed" | "cancelled";
-  total_cents: number;
-  cancellation_reason: string;
-  lines: (OrderLine & { unit_price_cents: number })[];
-}
+/**
+ * What the harness's own tests read of the shop's state to check an order's effects: the stock
+ * ledger (available, reserved, initial) from the gateway's product list and the notifications
+ * service's records. Orders themselves go through the target's own client, the storefront's
+ * (targets/shop/storefront/storefront-client.ts).
+ */
 
 export interface Product {
   sku: string;
@@ -34,38 +26,11 @@ async function json<T>(res: Response, what: string): Promise<T> {
   return JSON.parse(text) as T;
 }
 
-export class ShopClient {
+export class ShopState {
   constructor(
     readonly gatewayUrl: string,
     readonly notificationsUrl: string,
   ) {}
-
-  async placeOrder(
-    lines: OrderLine[],
-    opts: { customer?: string; key?: string } = {},
-  ): Promise<{ status: number; order: Order }> {
-    const res = await fetch(`${this.gatewayUrl}/v1/orders`, {
-      method: "POST",
-      headers: { "content-type": "application/json", ...(opts.key ? { "idempotency-key": opts.key } : {}) },
-      body: JSON.stringify({ customer_id: opts.customer ?? "c-1", currency: "EUR", lines }),
-    });
-    return { status: res.status, order: await json<Order>(res, "POST /v1/orders") };
-  }
-
-  async order(id: string): Promise<Order> {
-    return json<Order>(await fetch(`${this.gatewayUrl}/v1/orders/${id}`), `GET /v1/orders/${id}`);
-  }
-
-  /** Polls until the order is confirmed or cancelled (bounded). */
-  async settled(id: string, timeoutMs = 30_000): Promise<Order> {
-    const until = Date.now() + timeoutMs;
-    for (;;) {
-      const o = await this.order(id);
-      if (o.status !== "pending") return o;
-      if (Date.now() > until) throw new Error(`order ${id} still pending after ${timeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
 
   async products(): Promise<Product[]> {
     return (
