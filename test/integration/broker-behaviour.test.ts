@@ -9,7 +9,11 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { projectRoot } from "../../src/paths.ts";
 import { envFlag } from "../../src/cli/broker.ts";
-import { startBrokerServer, type BrokerServerOptions, type StartedBrokerServer } from "../../src/broker/index.ts";
+import {
+  startBrokerServer,
+  type BrokerServerOptions,
+  type StartedBrokerServer,
+} from "../../src/broker/index.ts";
 import {
   pactBroker,
   spawnBroker,
