@@ -8,7 +8,7 @@ import { Wait, type StartedTestContainer } from "testcontainers";
 import { docker } from "./docker-client.ts";
 import { managedContainer } from "./managed-container.ts";
 import { resolveImage } from "./manifest.ts";
-import type { StartedStack } from "./stack.ts";
+import { demux, type StartedStack } from "./stack.ts";
 
 export interface StartedServiceVariant extends AsyncDisposable {
   readonly service: string;
@@ -66,7 +66,7 @@ export async function startServiceVariant(
       const raw = (await docker()
         .getContainer(container.getId())
         .logs({ stdout: true, stderr: true })) as Buffer;
-      return raw.toString("utf8");
+      return demux(raw);
     },
     stop,
     [Symbol.asyncDispose]: stop,
