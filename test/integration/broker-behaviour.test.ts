@@ -16,6 +16,7 @@ import {
 } from "../../src/broker/index.ts";
 import {
   pactBroker,
+  productInteraction,
   spawnBroker,
   startProductProvider,
   tempDir,
@@ -26,13 +27,8 @@ import {
   type StartedProvider,
 } from "../support/broker-test-kit.ts";
 
-const sku1: Interaction = {
-  description: "a request for product SKU-1",
-  path: "/products/SKU-1",
-  status: 200,
-  body: { sku: "SKU-1", name: "Product SKU-1" },
-};
-const sku2: Interaction = { ...sku1, description: "a request for product SKU-2", path: "/products/SKU-2" };
+const sku1 = productInteraction("SKU-1", { state: false });
+const sku2 = productInteraction("SKU-2", { state: false, body: sku1.body });
 
 const started: StartedBrokerServer[] = [];
 async function broker(options: Partial<BrokerServerOptions> = {}): Promise<StartedBrokerServer> {

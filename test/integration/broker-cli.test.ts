@@ -7,11 +7,11 @@ import { startBrokerServer, type StartedBrokerServer } from "../../src/broker/in
 import {
   EndpointRecorder,
   pactBroker,
+  productInteraction,
   startProductProvider,
   tempDir,
   verifyFromBroker,
   writePact,
-  type Interaction,
   type StartedProvider,
 } from "../support/broker-test-kit.ts";
 
@@ -20,27 +20,9 @@ let broker: StartedBrokerServer;
 let provider: StartedProvider;
 const pacts = tempDir("broker-cli-pacts");
 
-const sku1: Interaction = {
-  description: "a request for product SKU-1",
-  state: "product SKU-1 exists",
-  path: "/products/SKU-1",
-  status: 200,
-  body: { sku: "SKU-1", name: "Product SKU-1" },
-};
-const sku2: Interaction = {
-  ...sku1,
-  description: "a request for product SKU-2",
-  state: "product SKU-2 exists",
-  path: "/products/SKU-2",
-  body: { sku: "SKU-2", name: "Product SKU-2" },
-};
-const missing: Interaction = {
-  ...sku1,
-  description: "a request for product SKU-404",
-  state: "product SKU-404 exists",
-  path: "/products/SKU-404",
-  body: { sku: "SKU-404" },
-};
+const sku1 = productInteraction("SKU-1");
+const sku2 = productInteraction("SKU-2");
+const missing = productInteraction("SKU-404", { body: { sku: "SKU-404" } });
 
 const b = (): string[] => ["--broker-base-url", broker.url];
 

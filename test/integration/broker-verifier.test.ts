@@ -10,11 +10,11 @@ import { startBrokerServer, type StartedBrokerServer } from "../../src/broker/in
 import {
   EndpointRecorder,
   pactBroker,
+  productInteraction,
   startProductProvider,
   tempDir,
   verifyFromBroker,
   writePact,
-  type Interaction,
   type StartedProvider,
   type VerifierResult,
 } from "../support/broker-test-kit.ts";
@@ -24,27 +24,9 @@ let broker: StartedBrokerServer;
 let provider: StartedProvider;
 const pacts = tempDir("broker-verifier-pacts");
 
-const sku1: Interaction = {
-  description: "a request for product SKU-1",
-  state: "product SKU-1 exists",
-  path: "/products/SKU-1",
-  status: 200,
-  body: { sku: "SKU-1", name: "Product SKU-1" },
-};
-const sku2: Interaction = {
-  ...sku1,
-  description: "a request for product SKU-2",
-  state: "product SKU-2 exists",
-  path: "/products/SKU-2",
-  body: { sku: "SKU-2", name: "Product SKU-2" },
-};
-const sku404: Interaction = {
-  ...sku1,
-  description: "a request for product SKU-404",
-  state: "product SKU-404 exists",
-  path: "/products/SKU-404",
-  body: { sku: "SKU-404" },
-};
+const sku1 = productInteraction("SKU-1");
+const sku2 = productInteraction("SKU-2");
+const sku404 = productInteraction("SKU-404", { body: { sku: "SKU-404" } });
 
 const b = (): string[] => ["--broker-base-url", broker.url];
 

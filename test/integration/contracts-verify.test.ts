@@ -10,6 +10,7 @@ import { VerificationError } from "../../src/contracts/errors.ts";
 import { reportOf, verifyProvider } from "../../src/contracts/verify.ts";
 import {
   pactBroker,
+  productInteraction,
   startProductProvider,
   tempDir,
   writePact,
@@ -18,14 +19,7 @@ import {
 
 let provider: StartedProvider;
 const dir = tempDir("verify-passed");
-const pact = writePact(dir, "shop-ui", "products", [
-  {
-    description: "a request for product SKU-1",
-    path: "/products/SKU-1",
-    status: 200,
-    body: { sku: "SKU-1", name: "Product SKU-1" },
-  },
-]);
+const pact = writePact(dir, "shop-ui", "products", [productInteraction("SKU-1", { state: false })]);
 
 beforeAll(async () => {
   provider = await startProductProvider();

@@ -52,6 +52,23 @@ export interface Interaction {
   body: Record<string, unknown>;
 }
 
+/**
+ * `GET /products/<sku>` answered 200 with `body` (by default `{sku, name: "Product <sku>"}`), in
+ * the state "product <sku> exists" unless `state` is false: what startProductProvider serves.
+ */
+export function productInteraction(
+  sku: string,
+  o: { body?: Record<string, unknown>; state?: boolean } = {},
+): Interaction {
+  return {
+    description: `a request for product ${sku}`,
+    ...(o.state === false ? {} : { state: `product ${sku} exists` }),
+    path: `/products/${sku}`,
+    status: 200,
+    body: o.body ?? { sku, name: `Product ${sku}` },
+  };
+}
+
 /** Writes a V3 pact by hand: GET requests answered with JSON bodies. */
 export function writePact(
   dir: string,
