@@ -13,11 +13,12 @@ import {
   resolveBrokerConfig,
   runConsumerTests,
   runProviderVerification,
+  providerRunOptions,
   type BrokerFlags,
   type ConsumerVersionSelector,
   type VerificationReport,
+  type VerifyRequest,
 } from "../contracts/index.ts";
-import { providerRunOptions, type VerifyRequest } from "../contracts/verify-request.ts";
 import { ConfigurationError, PactCliError, VerificationError } from "../contracts/errors.ts";
 import { Redactor } from "../contracts/secrets.ts";
 import { installCleanupHandlers } from "../env/cleanup.ts";
@@ -92,6 +93,12 @@ function action<A extends unknown[]>(fn: (...args: A) => Promise<number | void>)
   };
 }
 
+/** What the official pact CLI printed: its stdout on ours, its stderr (when any) on ours. */
+function printPactCli(r: { stdout: string; stderr: string }): void {
+  process.stdout.write(r.stdout);
+  if (r.stderr.trim()) process.stderr.write(r.stderr);
+}
+
 function printReport(r: VerificationReport, out: NodeJS.WritableStream = process.stdout): void {
   out.write(
     `${r.provider}: ${r.interactions.length} interaction(s) verified in ${Math.round(r.durationMs)} ms\n`,
@@ -155,8 +162,7 @@ export function registerContractsCommands(program: Command): void {
           ...(opts.tag ? { tags: opts.tag } : {}),
           ...(opts.buildUrl ? { buildUrl: opts.buildUrl } : {}),
         });
-        process.stdout.write(r.stdout);
-        if (r.stderr.trim()) process.stderr.write(r.stderr);
+        printPactCli(r);
         return 0;
       },
     ),
@@ -290,8 +296,7 @@ export function registerContractsCommands(program: Command): void {
             `${JSON.stringify({ deployable: r.deployable, reason: r.reason, output: r.stdout })}\n`,
           );
         else {
-          process.stdout.write(r.stdout);
-          if (r.stderr.trim()) process.stderr.write(r.stderr);
+          printPactCli(r);
         }
         return r.deployable ? 0 : 1;
       },
@@ -324,8 +329,7 @@ export function registerContractsCommands(program: Command): void {
           environment: opts.environment,
           ...(opts.applicationInstance ? { applicationInstance: opts.applicationInstance } : {}),
         });
-        process.stdout.write(r.stdout);
-        if (r.stderr.trim()) process.stderr.write(r.stderr);
+        printPactCli(r);
         return 0;
       },
     ),
