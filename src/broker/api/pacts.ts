@@ -71,6 +71,26 @@ export function pactBody(
   );
 }
 
+/** The pact a publication (as the store lists it) carries, with its pact version's full row. */
+function publishedPactBody(
+  urls: BrokerUrls,
+  pub: PublicationView,
+  pactVersion: PactVersionRow,
+  o: { metadata?: PactUrlMetadata; selfHref?: string },
+): HalBody {
+  const { consumer, provider, consumerVersion, publication } = pub;
+  return pactBody(
+    urls,
+    consumer,
+    provider,
+    consumerVersion,
+    publication,
+    pactVersion,
+    o.metadata,
+    o.selfHref,
+  );
+}
+
 function getPactForVersion(ctx: ApiContext, req: ApiRequest): ApiResponse {
   const consumer = ctx.store.getPacticipant(p(req, "consumer"));
   const provider = ctx.store.getPacticipant(p(req, "provider"));
@@ -97,16 +117,9 @@ function getLatestPact(ctx: ApiContext, req: ApiRequest): ApiResponse {
       `No ${tag ? `'${tag}' tagged ` : ""}pact between ${consumer.name} and ${provider.name} found`,
     );
   return ok(
-    pactBody(
-      req.urls,
-      consumer,
-      provider,
-      pub.consumerVersion,
-      pub.publication,
-      ctx.store.pactVersionById(pub.pactVersion.id),
-      undefined,
-      req.urls.latestPact(provider.name, consumer.name, tag),
-    ),
+    publishedPactBody(req.urls, pub, ctx.store.pactVersionById(pub.pactVersion.id), {
+      selfHref: req.urls.latestPact(provider.name, consumer.name, tag),
+    }),
   );
 }
 
@@ -145,16 +158,10 @@ function getPactVersion(ctx: ApiContext, req: ApiRequest): ApiResponse {
       ? req.urls.pactVersion(provider.name, consumer.name, pv.sha)
       : `${req.urls.pactVersion(provider.name, consumer.name, pv.sha)}/metadata/${req.params.metadata}`;
   return ok(
-    pactBody(
-      req.urls,
-      consumer,
-      provider,
-      pub.consumerVersion,
-      pub.publication,
-      pv,
-      metadata ?? { cv: [pub.consumerVersion.number] },
-      self,
-    ),
+    publishedPactBody(req.urls, pub, pv, {
+      metadata: metadata ?? { cv: [pub.consumerVersion.number] },
+      selfHref: self,
+    }),
   );
 }
 
