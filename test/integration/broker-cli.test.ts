@@ -2,47 +2,29 @@
  * The official pact CLI (`pact broker ...`) against the local broker: publish, pacticipants,
  * environments, deployments, releases, tags, and can-i-deploy saying yes and no.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startBrokerServer, type StartedBrokerServer } from "../../src/broker/index.ts";
+import { beforeAll, describe, expect, it } from "vitest";
 import {
-  EndpointRecorder,
   pactBroker,
   productInteraction,
-  startProductProvider,
   tempDir,
   verifyFromBroker,
   writePact,
-  type StartedProvider,
+  useBrokerAndProvider,
 } from "../support/broker-test-kit.ts";
 
-const recorder = new EndpointRecorder();
-let broker: StartedBrokerServer;
-let provider: StartedProvider;
+const fixture = useBrokerAndProvider("broker-cli", "by the pact CLI and verifier in broker-cli.test.ts");
 const pacts = tempDir("broker-cli-pacts");
 
 const sku1 = productInteraction("SKU-1");
 const sku2 = productInteraction("SKU-2");
 const missing = productInteraction("SKU-404", { body: { sku: "SKU-404" } });
 
-const b = (): string[] => ["--broker-base-url", broker.url];
-
-beforeAll(async () => {
-  broker = await startBrokerServer({ dataDir: tempDir("broker-cli"), onRequest: recorder.onRequest });
-  provider = await startProductProvider();
-});
-
-afterAll(async () => {
-  await provider?.[Symbol.asyncDispose]();
-  await broker?.stop();
-  console.log(
-    `[broker endpoints called by the pact CLI and verifier in broker-cli.test.ts]\n  ${recorder.endpoints().sort().join("\n  ")}`,
-  );
-});
+const b = fixture.brokerArgs;
 
 describe("pact broker CLI against the local broker", { timeout: 120_000 }, () => {
   it("publishes a pact with version, branch and tags", async () => {
     const file = writePact(pacts, "cli-web", "cli-api", [sku1]);
-    const from = recorder.mark();
+    const from = fixture.recorder.mark();
     const r = await pactBroker([
       "publish",
       file,
@@ -59,7 +41,7 @@ describe("pact broker CLI against the local broker", { timeout: 120_000 }, () =>
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain("Created cli-web version 1.0.0 with branch main and tags dev, rc");
     expect(r.stdout).toContain("Pact successfully published for cli-web version 1.0.0 and provider cli-api.");
-    expect(recorder.endpoints(from)).toEqual(["GET /", "POST /contracts/publish"]);
+    expect(fixture.recorder.endpoints(from)).toEqual(["GET /", "POST /contracts/publish"]);
 
     const described = await pactBroker([
       "describe-version",
@@ -73,7 +55,7 @@ describe("pact broker CLI against the local broker", { timeout: 120_000 }, () =>
     expect(described.stdout).toMatch(/1\.0\.0\s+┆\s+dev, rc/);
 
     const pact = (await (
-      await fetch(`${broker.url}/pacts/provider/cli-api/consumer/cli-web/version/1.0.0`)
+      await fetch(`${fixture.broker.url}/pacts/provider/cli-api/consumer/cli-web/version/1.0.0`)
     ).json()) as {
       interactions: { description: string }[];
     };
@@ -180,12 +162,12 @@ describe("pact broker CLI against the local broker", { timeout: 120_000 }, () =>
     ]);
     expect(tagged.code).toBe(0);
 
-    const envs = (await (await fetch(`${broker.url}/environments?name=staging`)).json()) as {
+    const envs = (await (await fetch(`${fixture.broker.url}/environments?name=staging`)).json()) as {
       _embedded: { environments: { uuid: string }[] };
     };
     const uuid = envs._embedded.environments[0]!.uuid;
     const current = (await (
-      await fetch(`${broker.url}/environments/${uuid}/deployed-versions/currently-deployed`)
+      await fetch(`${fixture.broker.url}/environments/${uuid}/deployed-versions/currently-deployed`)
     ).json()) as {
       _embedded: { deployedVersions: { _embedded: { version: { number: string } } }[] };
     };
@@ -212,17 +194,17 @@ describe("pact broker CLI against the local broker", { timeout: 120_000 }, () =>
       expect(
         (await pactBroker(["publish", file, ...b(), "--consumer-app-version", "1", "--branch", "main"])).code,
       ).toBe(0);
-      const from = recorder.mark();
+      const from = fixture.recorder.mark();
       const verified = await verifyFromBroker({
-        brokerUrl: broker.url,
+        brokerUrl: fixture.broker.url,
         provider: "shop-api",
-        providerBaseUrl: provider.url,
+        providerBaseUrl: fixture.provider.url,
         providerVersion: "p1",
         providerVersionBranch: "main",
         consumerVersionSelectors: [{ mainBranch: true }],
       });
       expect(verified.passed, String(verified.error)).toBe(true);
-      expect(recorder.endpoints(from)).toEqual(
+      expect(fixture.recorder.endpoints(from)).toEqual(
         expect.arrayContaining([
           "POST /pacts/provider/:provider/for-verification",
           "PUT /pacticipants/:name/branches/:branch/versions/:version",
@@ -329,9 +311,9 @@ describe("pact broker CLI against the local broker", { timeout: 120_000 }, () =>
         ).code,
       ).toBe(0);
       const verified = await verifyFromBroker({
-        brokerUrl: broker.url,
+        brokerUrl: fixture.broker.url,
         provider: "shop-api",
-        providerBaseUrl: provider.url,
+        providerBaseUrl: fixture.provider.url,
         providerVersion: "p1",
         providerVersionBranch: "main",
         consumerVersionSelectors: [{ branch: "feat-missing" }],

@@ -5,30 +5,25 @@
 import fs from "node:fs";
 import path from "node:path";
 import { MatchersV3, PactV4 } from "@pact-foundation/pact";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startBrokerServer, type StartedBrokerServer } from "../../src/broker/index.ts";
+import { beforeAll, describe, expect, it } from "vitest";
 import {
-  EndpointRecorder,
   pactBroker,
   productInteraction,
-  startProductProvider,
   tempDir,
   verifyFromBroker,
   writePact,
-  type StartedProvider,
   type VerifierResult,
+  useBrokerAndProvider,
 } from "../support/broker-test-kit.ts";
 
-const recorder = new EndpointRecorder();
-let broker: StartedBrokerServer;
-let provider: StartedProvider;
+const fixture = useBrokerAndProvider("broker-verifier", "in broker-verifier.test.ts");
 const pacts = tempDir("broker-verifier-pacts");
 
 const sku1 = productInteraction("SKU-1");
 const sku2 = productInteraction("SKU-2");
 const sku404 = productInteraction("SKU-404", { body: { sku: "SKU-404" } });
 
-const b = (): string[] => ["--broker-base-url", broker.url];
+const b = fixture.brokerArgs;
 
 async function publish(file: string, version: string, branch: string): Promise<void> {
   const r = await pactBroker([
@@ -74,19 +69,6 @@ async function consumerTestWritesPact(consumer: string, providerName: string): P
 const printed = (result: VerifierResult | undefined): string =>
   [...(result?.output ?? []), ...(result?.notices ?? []).map((n) => n.text)].join("\n");
 
-beforeAll(async () => {
-  broker = await startBrokerServer({ dataDir: tempDir("broker-verifier"), onRequest: recorder.onRequest });
-  provider = await startProductProvider();
-});
-
-afterAll(async () => {
-  await provider?.[Symbol.asyncDispose]();
-  await broker?.stop();
-  console.log(
-    `[broker endpoints called in broker-verifier.test.ts]\n  ${recorder.endpoints().sort().join("\n  ")}`,
-  );
-});
-
 describe("the Pact FFI verifier against the local broker", { timeout: 120_000 }, () => {
   describe("pending pacts", () => {
     beforeAll(async () => {
@@ -103,11 +85,11 @@ describe("the Pact FFI verifier against the local broker", { timeout: 120_000 },
 
     it("verifies the main-branch V4 pact from a real consumer test and publishes the result", async () => {
       await publish(await consumerTestWritesPact("orders-ui", "orders-api"), "1", "main");
-      const from = recorder.mark();
+      const from = fixture.recorder.mark();
       const outcome = await verifyFromBroker({
-        brokerUrl: broker.url,
+        brokerUrl: fixture.broker.url,
         provider: "orders-api",
-        providerBaseUrl: provider.url,
+        providerBaseUrl: fixture.provider.url,
         providerVersion: "pv1",
         providerVersionBranch: "main",
         consumerVersionSelectors: [{ mainBranch: true }],
@@ -117,7 +99,7 @@ describe("the Pact FFI verifier against the local broker", { timeout: 120_000 },
         expect.objectContaining({ description: "a request for product SKU-1", result: "OK" }),
       ]);
       expect(printed(outcome.result)).toContain("latest version from branch 'main' (1)");
-      expect(recorder.endpoints(from)).toEqual([
+      expect(fixture.recorder.endpoints(from)).toEqual([
         "GET /",
         "GET /pacts/provider/:provider/for-verification",
         "POST /pacts/provider/:provider/for-verification",
@@ -127,7 +109,9 @@ describe("the Pact FFI verifier against the local broker", { timeout: 120_000 },
         "POST /pacts/provider/:provider/consumer/:consumer/pact-version/:sha/metadata/:metadata/verification-results",
       ]);
       const matrix = (await (
-        await fetch(`${broker.url}/matrix?q[][pacticipant]=orders-ui&q[][version]=1&latestby=cvp&latest=true`)
+        await fetch(
+          `${fixture.broker.url}/matrix?q[][pacticipant]=orders-ui&q[][version]=1&latestby=cvp&latest=true`,
+        )
       ).json()) as {
         summary: { deployable: boolean };
         matrix: {
@@ -142,9 +126,9 @@ describe("the Pact FFI verifier against the local broker", { timeout: 120_000 },
     it("does not fail the provider build when a feature-branch pact fails, and says it is pending", async () => {
       await publish(writePact(pacts, "orders-ui", "orders-api", [sku1, sku404]), "2", "feat-x");
       const outcome = await verifyFromBroker({
-        brokerUrl: broker.url,
+        brokerUrl: fixture.broker.url,
         provider: "orders-api",
-        providerBaseUrl: provider.url,
+        providerBaseUrl: fixture.provider.url,
         providerVersion: "pv2",
         providerVersionBranch: "main",
         consumerVersionSelectors: [{ mainBranch: true }, { branch: "feat-x" }],
@@ -167,7 +151,7 @@ describe("the Pact FFI verifier against the local broker", { timeout: 120_000 },
       // The failure was published for the feature-branch content.
       const matrix = (await (
         await fetch(
-          `${broker.url}/matrix?q[][pacticipant]=orders-ui&q[][version]=2&q[][pacticipant]=orders-api&q[][version]=pv2&latestby=cvpv`,
+          `${fixture.broker.url}/matrix?q[][pacticipant]=orders-ui&q[][version]=2&q[][pacticipant]=orders-api&q[][version]=pv2&latestby=cvpv`,
         )
       ).json()) as {
         summary: { deployable: boolean; reason: string };
@@ -179,19 +163,19 @@ describe("the Pact FFI verifier against the local broker", { timeout: 120_000 },
     });
 
     it("fails the provider build when a pact that is no longer pending breaks", async () => {
-      provider.breaking = true;
+      fixture.provider.breaking = true;
       try {
         const outcome = await verifyFromBroker({
-          brokerUrl: broker.url,
+          brokerUrl: fixture.broker.url,
           provider: "orders-api",
-          providerBaseUrl: provider.url,
+          providerBaseUrl: fixture.provider.url,
           providerVersion: "pv3",
           providerVersionBranch: "main",
           consumerVersionSelectors: [{ mainBranch: true }],
         });
         expect(outcome.passed).toBe(false);
       } finally {
-        provider.breaking = false;
+        fixture.provider.breaking = false;
       }
     });
   });
@@ -212,9 +196,9 @@ describe("the Pact FFI verifier against the local broker", { timeout: 120_000 },
       ).toBe(0);
       await publish(writePact(pacts, "billing-ui", "billing-api", [sku1]), "1", "main");
       const first = await verifyFromBroker({
-        brokerUrl: broker.url,
+        brokerUrl: fixture.broker.url,
         provider: "billing-api",
-        providerBaseUrl: provider.url,
+        providerBaseUrl: fixture.provider.url,
         providerVersion: "bv1",
         providerVersionBranch: "main",
         consumerVersionSelectors: [{ mainBranch: true }],
@@ -229,7 +213,7 @@ describe("the Pact FFI verifier against the local broker", { timeout: 120_000 },
       ): Promise<
         { shortDescription: string; verificationProperties: { wip?: boolean; pending: boolean } }[]
       > => {
-        const res = await fetch(`${broker.url}/pacts/provider/billing-api/for-verification`, {
+        const res = await fetch(`${fixture.broker.url}/pacts/provider/billing-api/for-verification`, {
           method: "POST",
           headers: { "Content-Type": "application/json", Accept: "application/hal+json" },
           body: JSON.stringify({
@@ -266,9 +250,9 @@ describe("the Pact FFI verifier against the local broker", { timeout: 120_000 },
       ]);
 
       const outcome = await verifyFromBroker({
-        brokerUrl: broker.url,
+        brokerUrl: fixture.broker.url,
         provider: "billing-api",
-        providerBaseUrl: provider.url,
+        providerBaseUrl: fixture.provider.url,
         providerVersion: "bv2",
         providerVersionBranch: "main",
         consumerVersionSelectors: [{ mainBranch: true }],

@@ -10,7 +10,12 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Verifier } from "@pact-foundation/pact";
-import type { BrokerRequestRecord } from "../../src/broker/index.ts";
+import { afterAll, beforeAll } from "vitest";
+import {
+  startBrokerServer,
+  type BrokerRequestRecord,
+  type StartedBrokerServer,
+} from "../../src/broker/index.ts";
 import { pactCliBinary } from "../../src/contracts/pact-cli.ts";
 
 process.env.PACT_DO_NOT_TRACK = "true";
@@ -239,4 +244,48 @@ export async function spawnBroker(args: string[], env: Record<string, string> = 
     void exited.then(() => reject(new Error(`broker child exited before printing its URL: ${out}`)));
   });
   return { child, url, output: () => out, exited };
+}
+
+/** A broker recording the endpoints its clients call, and the product provider, for one test file. */
+export interface BrokerAndProvider {
+  readonly recorder: EndpointRecorder;
+  /** The broker (started in beforeAll). */
+  readonly broker: StartedBrokerServer;
+  /** The product provider (started in beforeAll). */
+  readonly provider: StartedProvider;
+  /** `--broker-base-url <url>` for the pact CLI. */
+  brokerArgs(): string[];
+}
+
+/**
+ * Starts both before the file's tests and stops them after, then prints the endpoints the
+ * clients called (`who` says which clients: the list is the evidence of what they use).
+ */
+export function useBrokerAndProvider(name: string, who: string): BrokerAndProvider {
+  const recorder = new EndpointRecorder();
+  let broker: StartedBrokerServer | undefined;
+  let provider: StartedProvider | undefined;
+  beforeAll(async () => {
+    broker = await startBrokerServer({ dataDir: tempDir(name), onRequest: recorder.onRequest });
+    provider = await startProductProvider();
+  });
+  afterAll(async () => {
+    await provider?.[Symbol.asyncDispose]();
+    await broker?.stop();
+    console.log(`[broker endpoints called ${who}]\n  ${recorder.endpoints().sort().join("\n  ")}`);
+  });
+  const started = <T>(x: T | undefined, what: string): T => {
+    if (x === undefined) throw new Error(`${what} is not started yet: use it inside a test or a hook`);
+    return x;
+  };
+  return {
+    recorder,
+    get broker() {
+      return started(broker, "the broker");
+    },
+    get provider() {
+      return started(provider, "the product provider");
+    },
+    brokerArgs: () => ["--broker-base-url", started(broker, "the broker").url],
+  };
 }
