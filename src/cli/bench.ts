@@ -17,6 +17,7 @@ import { scenarioNames } from "../chaos/catalog.ts";
 import { listLoadScenarios } from "../load/scenario.ts";
 import { KILL_COMMANDS, killBench, killCommands, total } from "../run/kill-matrix.ts";
 import { projectRoot } from "../paths.ts";
+import { targetOption } from "./target-option.ts";
 
 const print = (x: unknown) => process.stdout.write(`${JSON.stringify(x, null, 2)}\n`);
 
@@ -26,7 +27,7 @@ export function registerBenchCommand(program: Command): void {
     .description(
       "benchmarks that print figures as JSON (not tests); without a subcommand: stack, then services",
     )
-    .option("-t, --target <name|file>", "target name under targets/ or a faultline.yaml", "shop")
+    .addOption(targetOption())
     .action(async (opts: { target: string }) => {
       installCleanupHandlers(runId());
       print({ stack: await startupBench(opts.target, 3), services: await serviceBench(opts.target, 20) });
@@ -52,7 +53,7 @@ export function registerBenchCommand(program: Command): void {
   bench
     .command("stack")
     .description("whole-stack ready time, cold then warm, and each container's time to ready")
-    .option("-t, --target <name|file>", "target", "shop")
+    .addOption(targetOption("target"))
     .option("--runs <n>", "stack starts in a row (first cold, then warm)", "3")
     .action(async (opts: { target: string; runs: string }) => {
       installCleanupHandlers(runId());
@@ -62,7 +63,7 @@ export function registerBenchCommand(program: Command): void {
   bench
     .command("services")
     .description("per service: image size, process start to /readyz 200 (median of n restarts), idle RSS")
-    .option("-t, --target <name|file>", "target", "shop")
+    .addOption(targetOption("target"))
     .option("--samples <n>", "restarts per service", "20")
     .action(async (opts: { target: string; samples: string }) => {
       installCleanupHandlers(runId());
@@ -74,7 +75,7 @@ export function registerBenchCommand(program: Command): void {
     .description(
       "the chaos catalog on one stack: wall time, fault call to in force, heal to steady state, breaker fail-fast vs deadline",
     )
-    .option("-t, --target <name|file>", "target", "shop")
+    .addOption(targetOption("target"))
     .option("--detection", "time verify-detection instead of the catalog")
     .option("--seed <n>", "seed", "1")
     .action(async (opts: { target: string; detection?: boolean; seed: string }) => {
@@ -144,7 +145,7 @@ export function registerBenchCommand(program: Command): void {
     bench
       .command(name)
       .description(description)
-      .option("-t, --target <name|file>", "target", "shop")
+      .addOption(targetOption("target"))
       .option("--samples <n>", "restarts per service for start -> ready", "20")
       .option("--load-seconds <s>", "seconds of the average profile for memory under load", "30")
       .option("--compare-seconds <s>", "seconds of each side of REST vs gRPC", "15")
@@ -205,7 +206,7 @@ export function registerBenchCommand(program: Command): void {
     .description(
       "the load runner's ceiling against wrk on the cheapest endpoint, and how closely the open model holds its rate",
     )
-    .option("-t, --target <name|file>", "target", "shop")
+    .addOption(targetOption("target"))
     .option("--seconds <s>", "seconds of each measurement", "10")
     .option("--connections <n>", "connections of wrk and VUs of the runner", "32")
     .action(async (opts: { target: string; seconds: string; connections: string }) => {

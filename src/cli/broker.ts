@@ -1,6 +1,6 @@
 import path from "node:path";
 import { InvalidArgumentError, type Command } from "commander";
-import { startBrokerServer, type BrokerAuth } from "../contracts/broker/index.ts";
+import { startBrokerServer, type BrokerAuth } from "../broker/index.ts";
 import { cacheDir } from "../paths.ts";
 
 interface StartOptions {

@@ -10,6 +10,7 @@ import { runId, reportRunId } from "../env/run-labels.ts";
 import { projectRoot } from "../paths.ts";
 import { printTable } from "./output.ts";
 import { stackProgress } from "./stack.ts";
+import { targetOption } from "./target-option.ts";
 
 const out = (s: string) => process.stdout.write(`${s}\n`);
 const err = (s: string) => process.stderr.write(`${s}\n`);
@@ -188,7 +189,7 @@ export function registerChaosCommands(program: Command): void {
 
   const common = (c: Command) =>
     c
-      .option("-t, --target <name|file>", "target name under targets/ or a faultline.yaml", "shop")
+      .addOption(targetOption())
       .option("--seed <n>", "seed for every random choice (which edge, when); printed when not given")
       .option("--keep-up", "leave the stack running at the end (remove it with: faultline down)")
       .option("--attach", "run on the stack `faultline up` started instead of starting one")

@@ -13,11 +13,11 @@ import {
   resolveBrokerConfig,
   runConsumerTests,
   runProviderVerification,
-  type BrokerConfig,
+  providerRunOptions,
   type BrokerFlags,
   type ConsumerVersionSelector,
-  type PactSource,
   type VerificationReport,
+  type VerifyRequest,
 } from "../contracts/index.ts";
 import { ConfigurationError, PactCliError, VerificationError } from "../contracts/errors.ts";
 import { Redactor } from "../contracts/secrets.ts";
@@ -93,6 +93,12 @@ function action<A extends unknown[]>(fn: (...args: A) => Promise<number | void>)
   };
 }
 
+/** What the official pact CLI printed: its stdout on ours, its stderr (when any) on ours. */
+function printPactCli(r: { stdout: string; stderr: string }): void {
+  process.stdout.write(r.stdout);
+  if (r.stderr.trim()) process.stderr.write(r.stderr);
+}
+
 function printReport(r: VerificationReport, out: NodeJS.WritableStream = process.stdout): void {
   out.write(
     `${r.provider}: ${r.interactions.length} interaction(s) verified in ${Math.round(r.durationMs)} ms\n`,
@@ -156,8 +162,7 @@ export function registerContractsCommands(program: Command): void {
           ...(opts.tag ? { tags: opts.tag } : {}),
           ...(opts.buildUrl ? { buildUrl: opts.buildUrl } : {}),
         });
-        process.stdout.write(r.stdout);
-        if (r.stderr.trim()) process.stderr.write(r.stderr);
+        printPactCli(r);
         return 0;
       },
     ),
@@ -225,95 +230,25 @@ export function registerContractsCommands(program: Command): void {
       .addOption(
         new Option(
           "--sabotage <switches>",
-          "start the provider under test with SHOP_SABOTAGE=switches",
+          "start the provider under test with these sabotage switches on (comma-separated; the target's manifest names its variable)",
         ).hideHelp(),
       )
       .option("--json", "print the verification report as JSON"),
   ).action(
-    action(
-      async (
-        opts: BrokerOpts & {
-          provider: string;
-          pact?: string[];
-          consumerVersionSelector?: ConsumerVersionSelector[];
-          mainBranch?: boolean;
-          matchingBranch?: boolean;
-          deployedOrReleased?: boolean;
-          consumerBranch?: string[];
-          enablePending?: boolean;
-          includeWipPactsSince?: string;
-          publish?: boolean;
-          providerAppVersion?: string;
-          providerVersionBranch?: string;
-          providerVersionTag?: string[];
-          buildUrl?: string;
-          failIfNoPactsFound: boolean;
-          providerBaseUrl?: string;
-          harness?: string;
-          sabotage?: string;
-          json?: boolean;
+    action(async (opts: BrokerOpts & Omit<VerifyRequest, keyof BrokerFlags> & { json?: boolean }) => {
+      const run = providerRunOptions({ ...opts, ...brokerFlags(opts) });
+      // The stack this command starts is removed on Ctrl-C, SIGTERM and exit, whatever happens.
+      if (!run.providerBaseUrl) installCleanupHandlers(runId());
+      const report = await runProviderVerification({
+        ...run,
+        onStackEvent: (e) => {
+          if (e.type === "phase") process.stderr.write(`stack: ${e.phase}\n`);
         },
-      ) => {
-        const brokerWanted = !opts.pact && !!(opts.brokerBaseUrl ?? process.env.PACT_BROKER_BASE_URL);
-        let source: PactSource;
-        let broker: BrokerConfig | undefined;
-        if (brokerWanted) {
-          broker = resolveBrokerConfig(brokerFlags(opts));
-          const selectors: ConsumerVersionSelector[] = [
-            ...(opts.consumerVersionSelector ?? []),
-            ...(opts.mainBranch ? [{ mainBranch: true }] : []),
-            ...(opts.matchingBranch ? [{ matchingBranch: true }] : []),
-            ...(opts.deployedOrReleased ? [{ deployedOrReleased: true }] : []),
-            ...(opts.consumerBranch ?? []).map((branch) => ({ branch })),
-          ];
-          source = {
-            kind: "broker",
-            broker,
-            // Pact's recommended default: what is on main, and what is deployed or released.
-            consumerVersionSelectors:
-              selectors.length > 0 ? selectors : [{ mainBranch: true }, { deployedOrReleased: true }],
-            enablePending: !!opts.enablePending,
-            ...(opts.includeWipPactsSince ? { includeWipPactsSince: opts.includeWipPactsSince } : {}),
-          };
-        } else {
-          if (opts.publish)
-            throw new ConfigurationError(
-              "--publish needs a broker (PACT_BROKER_BASE_URL or --broker-base-url)",
-            );
-          source = { kind: "files", pacts: opts.pact ?? [path.join(projectRoot(), "pacts")] };
-        }
-        if (opts.publish && !opts.providerAppVersion)
-          throw new ConfigurationError("--publish needs --provider-app-version");
-        // The stack this command starts is removed on Ctrl-C, SIGTERM and exit, whatever happens.
-        if (!opts.providerBaseUrl) installCleanupHandlers(runId());
-        const report = await runProviderVerification({
-          provider: opts.provider,
-          source,
-          failIfNoPactsFound: opts.failIfNoPactsFound,
-          ...(opts.providerBaseUrl ? { providerBaseUrl: opts.providerBaseUrl } : {}),
-          ...(opts.harness ? { harnessFile: opts.harness } : {}),
-          ...(opts.sabotage ? { providerEnv: { SHOP_SABOTAGE: opts.sabotage } } : {}),
-          ...(opts.publish
-            ? {
-                publish: {
-                  providerVersion: opts.providerAppVersion!,
-                  ...(opts.providerVersionBranch
-                    ? { providerVersionBranch: opts.providerVersionBranch }
-                    : {}),
-                  ...(opts.providerVersionTag ? { providerVersionTags: opts.providerVersionTag } : {}),
-                  ...(opts.buildUrl ? { buildUrl: opts.buildUrl } : {}),
-                },
-              }
-            : {}),
-          onStackEvent: (e) => {
-            if (e.type === "phase") process.stderr.write(`stack: ${e.phase}\n`);
-          },
-        });
-        if (opts.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-        else printReport(report);
-        return 0;
-      },
-    ),
+      });
+      if (opts.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      else printReport(report);
+      return 0;
+    }),
   );
 
   addBrokerOptions(
@@ -361,8 +296,7 @@ export function registerContractsCommands(program: Command): void {
             `${JSON.stringify({ deployable: r.deployable, reason: r.reason, output: r.stdout })}\n`,
           );
         else {
-          process.stdout.write(r.stdout);
-          if (r.stderr.trim()) process.stderr.write(r.stderr);
+          printPactCli(r);
         }
         return r.deployable ? 0 : 1;
       },
@@ -395,8 +329,7 @@ export function registerContractsCommands(program: Command): void {
           environment: opts.environment,
           ...(opts.applicationInstance ? { applicationInstance: opts.applicationInstance } : {}),
         });
-        process.stdout.write(r.stdout);
-        if (r.stderr.trim()) process.stderr.write(r.stderr);
+        printPactCli(r);
         return 0;
       },
     ),

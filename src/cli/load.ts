@@ -16,6 +16,7 @@ import { writeJournal, type Journal, type LoadRun } from "../report/journal.ts";
 import { projectRoot, reportsDir } from "../paths.ts";
 import { printTable } from "./output.ts";
 import { stackProgress } from "./stack.ts";
+import { targetOption } from "./target-option.ts";
 
 /** k6's exit code for a failed threshold. */
 export const THRESHOLD_FAILED_EXIT = 99;
@@ -83,7 +84,7 @@ export function registerLoadCommands(program: Command): void {
     .description(
       `run a load scenario; exits ${THRESHOLD_FAILED_EXIT} when a threshold fails or the baseline regressed`,
     )
-    .option("-t, --target <name|file>", "target name under targets/ or a faultline.yaml", "shop")
+    .addOption(targetOption())
     .option("--profile <name>", "smoke, average, stress, spike, soak (default: the scenario's)")
     .option("--duration <d>", "total duration, e.g. 30s, 5m (the profile keeps its shape)")
     .option("--rate <n>", "nominal rate in iterations/s the profile scales from")

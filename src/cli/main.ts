@@ -1,39 +1,12 @@
-import { Command, CommanderError } from "commander";
+import { CommanderError } from "commander";
 import { signalCleanup, sweepBeforeStart } from "../env/cleanup.ts";
 import { watchParent } from "../env/parent-watch.ts";
-import { registerBenchCommand } from "./bench.ts";
-import { registerBrokerCommand } from "./broker.ts";
-import { registerChaosCommands } from "./chaos.ts";
-import { registerContractsCommands } from "./contracts.ts";
-import { registerDoctorCommand } from "./doctor.ts";
-import { registerImagesCommand } from "./images.ts";
-import { registerReportCommand } from "./report.ts";
-import { registerLoadCommands } from "./load.ts";
-import { registerRunCommand } from "./run.ts";
-import { registerStackCommands } from "./stack.ts";
+import { createProgram } from "./program.ts";
 
 // Started by a faultline process (the job behind `run --json`): end with it.
 watchParent();
 
-const program = new Command();
-program
-  .name("faultline")
-  .description(
-    "Proves a microservice system keeps its promises: real containers, contracts, chaos, load, reports.",
-  )
-  .version("0.1.0")
-  .showHelpAfterError()
-  .exitOverride();
-
-registerImagesCommand(program);
-registerReportCommand(program);
-registerDoctorCommand(program);
-registerStackCommands(program);
-registerRunCommand(program);
-registerBenchCommand(program);
-registerBrokerCommand(program);
-registerContractsCommands(program);
-registerChaosCommands(program);
+const program = createProgram();
 
 // Commands that start containers first remove what dead runs left (a kill -9, a lost terminal);
 // so does `down`, the command people reach for when something was left.
@@ -60,7 +33,6 @@ program.hook("preAction", async (_top, action) => {
     process.stderr.write(`faultline: could not sweep leftovers of dead runs: ${(err as Error).message}\n`);
   });
 });
-registerLoadCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -10,6 +10,7 @@ import { AREAS, runMainJob, type Area } from "../run/main-job.ts";
 import type { RunEvent } from "../chaos/runner.ts";
 import { projectRoot } from "../paths.ts";
 import { stackProgress } from "./stack.ts";
+import { targetOption } from "./target-option.ts";
 
 const err = (s: string) => process.stderr.write(`${s}\n`);
 
@@ -19,7 +20,7 @@ export function registerRunCommand(program: Command): void {
     .description(
       "the main job: one stack; contracts, the chaos catalog, a load smoke and the footprint on it; one journal and report",
     )
-    .option("-t, --target <name|file>", "target name under targets/ or a faultline.yaml", "shop")
+    .addOption(targetOption())
     .option("--only <areas>", `comma-separated areas of ${AREAS.join(",")}`)
     .option("--attach", "run on the stack `faultline up` started")
     .option("--seed <n>", "the chaos catalog's seed", "1")

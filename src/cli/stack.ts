@@ -14,6 +14,7 @@ import {
 } from "../env/stack-state.ts";
 import { projectRoot } from "../paths.ts";
 import { printTable } from "./output.ts";
+import { targetOption } from "./target-option.ts";
 
 export function stackProgress(e: StackEvent): void {
   switch (e.type) {
@@ -47,7 +48,7 @@ export function registerStackCommands(program: Command): void {
   program
     .command("up")
     .description("start a target's stack detached (Toxiproxy on every edge) and print its endpoints")
-    .option("-t, --target <name|file>", "target name under targets/ or a faultline.yaml", "shop")
+    .addOption(targetOption())
     .option("--json", "print the endpoints as JSON")
     .action(async (opts: { target: string; json?: boolean }) => {
       const manifest = await loadManifest(opts.target, projectRoot());
@@ -85,7 +86,7 @@ export function registerStackCommands(program: Command): void {
   program
     .command("ps")
     .description("services of the detached stack: state, readiness, edges and their toxics")
-    .option("-t, --target <name>", "target name", "shop")
+    .addOption(targetOption("target name", "-t, --target <name>"))
     .option("--json", "print as JSON")
     .action(async (opts: { target: string; json?: boolean }) => {
       const state = await stateOrFail(opts.target);
@@ -123,7 +124,7 @@ export function registerStackCommands(program: Command): void {
     .command("logs")
     .description("a container's logs from the detached stack")
     .argument("<service>", "service or infrastructure name (or toxiproxy)")
-    .option("-t, --target <name>", "target name", "shop")
+    .addOption(targetOption("target name", "-t, --target <name>"))
     .option("-f, --follow", "keep printing new lines until Ctrl-C")
     .option("--tail <n>", "only the last n lines")
     .action(async (service: string, opts: { target: string; follow?: boolean; tail?: string }) => {
@@ -158,7 +159,7 @@ export function registerStackCommands(program: Command): void {
   program
     .command("down")
     .description("remove everything `faultline up` started")
-    .option("-t, --target <name>", "target name", "shop")
+    .addOption(targetOption("target name", "-t, --target <name>"))
     .option("--all", "every detached stack recorded here, and every half-started one whose `up` died")
     .option("--json", "print what was removed as JSON")
     .action(async (opts: { target: string; all?: boolean; json?: boolean }) => {

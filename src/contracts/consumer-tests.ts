@@ -18,7 +18,12 @@ export interface ConsumerTestRun {
   /** Pact files present in the pact directory after the run. */
   pacts: string[];
   durationMs: number;
+  /** With stdio "pipe": the end of what the run printed (stdout and stderr), for a failure's detail. */
+  output?: string;
 }
+
+/** How much of a piped run's output is kept. */
+const OUTPUT_TAIL = 16_384;
 
 /** The consumer test files: suites/contracts/*.consumer.test.ts, filtered by substring. */
 export function consumerTestFiles(filter?: string): string[] {
@@ -39,6 +44,7 @@ export async function runConsumerTests(
   const files = consumerTestFiles(opts.filter);
   const vitest = path.join(path.dirname(require.resolve("vitest/package.json")), "vitest.mjs");
   const t0 = performance.now();
+  let output = "";
   const exitCode = await new Promise<number>((resolve) => {
     const child = spawn(
       process.execPath,
@@ -49,7 +55,11 @@ export async function runConsumerTests(
         env: childEnv({ ...process.env, PACT_DO_NOT_TRACK: "true", SCARF_ANALYTICS: "false" }),
       },
     );
-    child.on("exit", (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+    // A piped child's output is read (and its end kept): an unread pipe fills and stalls the run.
+    const keep = (d: Buffer): void => void (output = (output + d.toString()).slice(-OUTPUT_TAIL));
+    child.stdout?.on("data", keep);
+    child.stderr?.on("data", keep);
+    child.on("close", (code, signal) => resolve(code ?? (signal ? 128 : 1)));
     child.on("error", () => resolve(1));
   });
   const pactDir = path.join(projectRoot(), "pacts");
@@ -59,5 +69,11 @@ export async function runConsumerTests(
         .filter((f) => f.endsWith(".json"))
         .map((f) => path.join("pacts", f))
     : [];
-  return { files, exitCode, pacts, durationMs: performance.now() - t0 };
+  return {
+    files,
+    exitCode,
+    pacts,
+    durationMs: performance.now() - t0,
+    ...(opts.stdio === "pipe" ? { output } : {}),
+  };
 }

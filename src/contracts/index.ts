@@ -23,7 +23,7 @@ export {
 export { runProviderVerification, type ProviderRunOptions } from "./provider-run.ts";
 export { startProviderRouter } from "./provider-router.ts";
 export { Redactor } from "./secrets.ts";
-export { startServiceVariant } from "./service-variant.ts";
+export { providerRunOptions, type VerifyRequest } from "./verify-request.ts";
 export {
   verifyProvider,
   type ConsumerVersionSelector,

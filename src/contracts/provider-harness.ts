@@ -29,7 +29,7 @@ export interface ProviderSetup extends AsyncDisposable {
 export interface ProviderHarness {
   /** The provider's name in the pacts. */
   provider: string;
-  /** The target whose stack the provider runs in (e.g. "shop"). */
+  /** The target whose stack the provider runs in (its folder under targets/). */
   target: string;
   /** Extra environment per service for the stack this harness needs. */
   stackEnv?: Record<string, Record<string, string>>;

@@ -3,9 +3,10 @@
  * (provider states, message providers), verify, tear everything down. Used by
  * `faultline contracts verify`; suites call the pieces themselves.
  */
-import { loadManifest } from "../env/manifest.ts";
+import { loadManifest, type Manifest } from "../env/manifest.ts";
 import { Environment, type StackEvent } from "../env/stack.ts";
 import { projectRoot } from "../paths.ts";
+import { ConfigurationError } from "./errors.ts";
 import { loadProviderHarness, type ProviderSetup } from "./provider-harness.ts";
 import { localPactsFor, verifyProvider, type VerificationReport, type VerifyOptions } from "./verify.ts";
 
@@ -17,8 +18,13 @@ export interface ProviderRunOptions extends Omit<
   providerBaseUrl?: string;
   /** Harness module (default suites/contracts/providers/<provider>.ts). */
   harnessFile?: string;
-  /** Extra environment for the provider under test (e.g. SHOP_SABOTAGE). */
+  /** Extra environment for the provider under test. */
   providerEnv?: Record<string, string>;
+  /**
+   * Sabotage switches to turn on in the provider under test, through the variable its target's
+   * manifest names (`sabotage.env`); each must be one of the manifest's `sabotage.switches`.
+   */
+  sabotage?: string[];
   onStackEvent?: (e: StackEvent) => void;
 }
 
@@ -42,18 +48,41 @@ export function verifyWithSetup(
 }
 
 export async function runProviderVerification(o: ProviderRunOptions): Promise<VerificationReport> {
-  const { providerBaseUrl, harnessFile, providerEnv, onStackEvent, ...verify } = o;
-  if (providerBaseUrl) return verifyProvider({ ...verify, providerBaseUrl });
+  const { providerBaseUrl, harnessFile, providerEnv: extraEnv, sabotage, onStackEvent, ...verify } = o;
+  if (providerBaseUrl) {
+    if (sabotage?.length)
+      throw new ConfigurationError(
+        "--sabotage starts the provider under test with its switches on; it cannot apply to --provider-base-url",
+      );
+    return verifyProvider({ ...verify, providerBaseUrl });
+  }
   // Fail before a stack starts when there is nothing to verify.
   if (o.source.kind === "files") localPactsFor(o.provider, o.source.pacts, o.failIfNoPactsFound ?? true);
   const harness = await loadProviderHarness(o.provider, harnessFile);
   const manifest = await loadManifest(harness.target, projectRoot());
+  const providerEnv = { ...extraEnv, ...sabotageEnv(manifest, sabotage ?? []) };
   await using stack = await new Environment(manifest, {
     ...(harness.stackEnv ? { env: harness.stackEnv } : {}),
     ...(onStackEvent ? { onEvent: onStackEvent } : {}),
   }).start();
-  await using setup = await harness.setUp(stack, providerEnv ? { providerEnv } : {});
+  await using setup = await harness.setUp(stack, Object.keys(providerEnv).length > 0 ? { providerEnv } : {});
   // `return await`: the rejection must be handled before the (slow) disposals run, or Node
   // reports it unhandled and exits.
   return await verifyWithSetup(setup, verify);
+}
+
+/** The provider's environment that turns `switches` on, named by the target's manifest. */
+export function sabotageEnv(m: Manifest, switches: string[]): Record<string, string> {
+  if (switches.length === 0) return {};
+  const sab = m.sabotage;
+  if (!sab)
+    throw new ConfigurationError(
+      `--sabotage: target "${m.name}" declares no sabotage switches; add a "sabotage" section (env, switches) to ${m.file}`,
+    );
+  const unknown = switches.filter((s) => !(s in sab.switches));
+  if (unknown.length > 0)
+    throw new ConfigurationError(
+      `--sabotage: unknown switch ${unknown.map((s) => `"${s}"`).join(", ")}; switches of ${m.name} (${m.file}, sabotage.switches): ${Object.keys(sab.switches).join(", ")}`,
+    );
+  return { [sab.env]: switches.join(",") };
 }

@@ -15,7 +15,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startBrokerServer, type StartedBrokerServer } from "../../src/contracts/broker/index.ts";
+import { startBrokerServer, type StartedBrokerServer } from "../../src/broker/index.ts";
 import { createOrUpdatePacticipant, ensureEnvironment } from "../../src/contracts/broker-commands.ts";
 import { resolveBrokerConfig } from "../../src/contracts/broker-config.ts";
 import { Timings } from "../../src/contracts/timings.ts";

@@ -10,7 +10,7 @@ import { execFile } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startBrokerServer, type StartedBrokerServer } from "../../src/contracts/broker/index.ts";
+import { startBrokerServer, type StartedBrokerServer } from "../../src/broker/index.ts";
 import { createOrUpdatePacticipant, ensureEnvironment } from "../../src/contracts/broker-commands.ts";
 import { resolveBrokerConfig } from "../../src/contracts/broker-config.ts";
 import { Timings } from "../../src/contracts/timings.ts";

@@ -10,7 +10,8 @@ import { LABEL_RUN_ID, runId as thisRunId } from "../../src/env/run-labels.ts";
 import { Environment, StackStartError, type StartedStack } from "../../src/env/stack.ts";
 import { projectRoot } from "../../src/paths.ts";
 import { paymentsLedger } from "../support/payments-ledger.ts";
-import { ShopClient } from "../support/shop-client.ts";
+import { ShopState } from "../support/shop-state.ts";
+import { StorefrontClient, type Order } from "../../targets/shop/storefront/storefront-client.ts";
 import { median } from "../../src/statistics.ts";
 
 const TOPIC = "shop.orders.events";
@@ -63,12 +64,17 @@ async function notificationsLag(stack: StartedStack): Promise<number> {
 
 describe("the shop stack: every edge through Toxiproxy", () => {
   let stack: StartedStack;
-  let shop: ShopClient;
+  let shop: ShopState;
+  let storefront: StorefrontClient;
+  /** Places an order for customer c-1 in EUR through the storefront's client. */
+  let place: (lines: { sku: string; quantity: number }[]) => Promise<Order>;
 
   beforeAll(async () => {
     const manifest = await loadManifest("shop", projectRoot());
     stack = await new Environment(manifest).start();
-    shop = new ShopClient(stack.entrypointUrl, stack.url("notifications"));
+    shop = new ShopState(stack.entrypointUrl, stack.url("notifications"));
+    storefront = new StorefrontClient(stack.entrypointUrl);
+    place = (lines) => storefront.placeOrder({ customerId: "c-1", currency: "EUR", lines });
   });
   afterAll(async () => {
     await stack?.stop();
@@ -108,16 +114,16 @@ describe("the shop stack: every edge through Toxiproxy", () => {
   it("a placed order is confirmed; stock, payment and notifications reflect it", async () => {
     const before = await shop.product("SKU-1");
     const ledgerBefore = await paymentsLedger(stack.url("payments", "grpc"));
-    const { order: placed } = await shop.placeOrder([{ sku: "SKU-1", quantity: 2 }]);
-    const order = await shop.settled(placed.id);
+    const placed = await place([{ sku: "SKU-1", quantity: 2 }]);
+    const order = await storefront.settledOrder(placed.id);
     expect(order.status).toBe("confirmed");
-    expect(order.total_cents).toBe(2 * before.price_cents);
+    expect(order.totalCents).toBe(2 * before.price_cents);
 
     const after = await shop.product("SKU-1");
     expect(after.available).toBe(before.available - 2);
     expect(after.available + after.reserved).toBe(after.initial);
     const ledger = await paymentsLedger(stack.url("payments", "grpc"));
-    expect(ledger.captured_cents - ledgerBefore.captured_cents).toBe(order.total_cents);
+    expect(ledger.captured_cents - ledgerBefore.captured_cents).toBe(order.totalCents);
 
     const notes = await shop.awaitNotifications(order.id, 2);
     expect(notes.map((n) => n.event_type).sort()).toEqual(["order.confirmed", "order.created"]);
@@ -127,28 +133,31 @@ describe("the shop stack: every edge through Toxiproxy", () => {
   it("a declined payment cancels the order and releases its stock", async () => {
     // SKU-3 costs more than payments' decline limit.
     const before = await shop.product("SKU-3");
-    const { order: placed } = await shop.placeOrder([{ sku: "SKU-3", quantity: 1 }]);
-    const order = await shop.settled(placed.id);
+    const placed = await place([{ sku: "SKU-3", quantity: 1 }]);
+    const order = await storefront.settledOrder(placed.id);
     expect(order.status).toBe("cancelled");
-    expect(order.cancellation_reason).toMatch(/declin/i);
+    expect(order.cancellationReason).toMatch(/declin/i);
     const after = await shop.product("SKU-3");
     expect(after.available).toBe(before.available);
     expect(after.reserved).toBe(before.reserved);
   });
 
   it("300 ms of latency on orders->payments makes order creation at least 300 ms slower; reset() restores it", async () => {
-    const place = async () => shop.settled((await shop.placeOrder([{ sku: "SKU-1", quantity: 1 }])).order.id);
-    await place(); // warm connections
-    const base = await timed(5, place);
+    const placeAndSettle = async () =>
+      storefront.settledOrder((await place([{ sku: "SKU-1", quantity: 1 }])).id);
+    await placeAndSettle(); // warm connections
+    const base = await timed(5, placeAndSettle);
     await stack.edge("orders->payments").latency(300);
-    const slowed = await timed(5, place);
+    const slowed = await timed(5, placeAndSettle);
     // Every order waits for one charge through the edge: each one takes the 300 ms. (The
     // median shift is printed below, not asserted: the baseline varies on shared cores.)
     expect(slowed[0]).toBeGreaterThanOrEqual(300);
     expect(median(slowed)).toBeGreaterThan(median(base));
     await stack.reset();
     // With the toxic in place no order can settle in under 300 ms; one that does shows it is gone.
-    await expect.poll(async () => (await timed(1, place))[0], { ...poll, timeout: 30_000 }).toBeLessThan(300);
+    await expect
+      .poll(async () => (await timed(1, placeAndSettle))[0], { ...poll, timeout: 30_000 })
+      .toBeLessThan(300);
     console.log(
       `orders->payments: median ${median(base).toFixed(0)} ms, with 300 ms latency ${median(slowed).toFixed(0)} ms`,
     );
@@ -157,8 +166,8 @@ describe("the shop stack: every edge through Toxiproxy", () => {
   it("with orders->kafka cut, orders still succeed (outbox) and their events arrive once the edge is back, each handled once", async () => {
     const edge = stack.edge("orders->kafka");
     await edge.disable();
-    const { order: placed } = await shop.placeOrder([{ sku: "SKU-1", quantity: 1 }]);
-    const order = await shop.settled(placed.id);
+    const placed = await place([{ sku: "SKU-1", quantity: 1 }]);
+    const order = await storefront.settledOrder(placed.id);
     expect(order.status).toBe("confirmed");
     // Both events wait in the outbox, unsent: nothing of this order has reached Kafka, so
     // notifications cannot have it.
@@ -193,8 +202,8 @@ describe("the shop stack: every edge through Toxiproxy", () => {
     await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
     const seen: string[] = [];
     await consumer.run({ eachMessage: async ({ message }) => void seen.push(message.key?.toString() ?? "") });
-    const { order } = await shop.placeOrder([{ sku: "SKU-1", quantity: 1 }]);
-    await shop.settled(order.id);
+    const order = await place([{ sku: "SKU-1", quantity: 1 }]);
+    await storefront.settledOrder(order.id);
     await expect.poll(() => seen.includes(order.id), poll).toBe(true);
     // The events are in Kafka, and the notifications group has not committed them: it has
     // not handled them, and nothing of this order is stored.
@@ -206,8 +215,8 @@ describe("the shop stack: every edge through Toxiproxy", () => {
 
     // host->kafka cut: this host's consumer stops receiving, though orders keeps publishing.
     await stack.edge("host->kafka").disable();
-    const { order: second } = await shop.placeOrder([{ sku: "SKU-1", quantity: 1 }]);
-    await shop.settled(second.id);
+    const second = await place([{ sku: "SKU-1", quantity: 1 }]);
+    await storefront.settledOrder(second.id);
     await shop.awaitNotifications(second.id, 2, 60_000);
     expect(seen).not.toContain(second.id);
     await stack.edge("host->kafka").enable();
@@ -224,8 +233,8 @@ describe("the shop stack: every edge through Toxiproxy", () => {
       state: "running",
       ready: true,
     });
-    const { order } = await shop.placeOrder([{ sku: "SKU-1", quantity: 1 }]);
-    expect((await shop.settled(order.id, 60_000)).status).toBe("confirmed");
+    const order = await place([{ sku: "SKU-1", quantity: 1 }]);
+    expect((await storefront.settledOrder(order.id, { timeoutMs: 60_000 })).status).toBe("confirmed");
   });
 
   it("an unknown edge lists the known ones", () => {

@@ -12,7 +12,7 @@
 import { randomUUID } from "node:crypto";
 import { defineProviderHarness, type ProviderSetup } from "../../../src/contracts/provider-harness.ts";
 import { startProviderRouter } from "../../../src/contracts/provider-router.ts";
-import { startServiceVariant, type StartedServiceVariant } from "../../../src/contracts/service-variant.ts";
+import { startServiceVariant, type StartedServiceVariant } from "../../../src/env/service-variant.ts";
 import { InventoryData, placeOrder } from "./shop-data.ts";
 
 export default defineProviderHarness({

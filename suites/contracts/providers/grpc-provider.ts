@@ -5,7 +5,7 @@
  */
 import path from "node:path";
 import type { ProviderSetUpOptions } from "../../../src/contracts/provider-harness.ts";
-import { startServiceVariant } from "../../../src/contracts/service-variant.ts";
+import { startServiceVariant } from "../../../src/env/service-variant.ts";
 import type { StartedStack } from "../../../src/env/stack.ts";
 import { projectRoot } from "../../../src/paths.ts";
 

@@ -5,6 +5,7 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import type { StartedStack } from "../../../src/env/stack.ts";
+import { StorefrontClient, type Order } from "../../../targets/shop/storefront/storefront-client.ts";
 
 export interface CatalogEntry {
   sku: string;
@@ -75,37 +76,18 @@ export class InventoryData implements AsyncDisposable {
   }
 }
 
-export interface PlacedOrder {
-  id: string;
-  status: string;
-  cancellation_reason: string;
-}
-
 /**
- * Places an order through a gateway (the stack's own, never the provider under test) and
- * returns it once it is confirmed or cancelled.
+ * Places an order through a gateway (the stack's own, never the provider under test) with the
+ * target's own client, the storefront's, and returns it once it is confirmed or cancelled.
  */
 export async function placeOrder(
   gatewayUrl: string,
   lines: { sku: string; quantity: number }[],
   customerId = "c-1",
-): Promise<PlacedOrder> {
-  const res = await fetch(`${gatewayUrl}/v1/orders`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json", "Idempotency-Key": randomUUID() },
-    body: JSON.stringify({ customer_id: customerId, currency: "EUR", lines }),
-  });
-  const text = await res.text();
-  if (res.status !== 201 && res.status !== 202)
-    throw new Error(`Placing an order for ${JSON.stringify(lines)} failed: HTTP ${res.status}: ${text}`);
-  let order = JSON.parse(text) as PlacedOrder;
-  const until = Date.now() + 30_000;
-  while (order.status === "pending") {
-    if (Date.now() > until) throw new Error(`Order ${order.id} still pending after 30000 ms`);
-    await new Promise((r) => setTimeout(r, 100));
-    order = (await (await fetch(`${gatewayUrl}/v1/orders/${order.id}`)).json()) as PlacedOrder;
-  }
-  return order;
+): Promise<Order> {
+  const storefront = new StorefrontClient(gatewayUrl);
+  const placed = await storefront.placeOrder({ customerId, currency: "EUR", lines });
+  return storefront.settledOrder(placed.id);
 }
 
 /** Runs `fn` in one transaction of `pool`. */

@@ -131,6 +131,21 @@ export class StorefrontClient {
     return toOrder((await res.json()) as OrderJson);
   }
 
+  /**
+   * The order once it is confirmed or cancelled: asks again every `intervalMs` while it is
+   * pending, and throws when it still is after `timeoutMs`.
+   */
+  async settledOrder(id: string, opts: { timeoutMs?: number; intervalMs?: number } = {}): Promise<Order> {
+    const timeoutMs = opts.timeoutMs ?? 30_000;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const order = await this.order(id);
+      if (order.status !== "pending") return order;
+      if (Date.now() > deadline) throw new Error(`Order ${id} still pending after ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, opts.intervalMs ?? 100));
+    }
+  }
+
   async product(sku: string): Promise<Product> {
     const res = await this.fetch(`${this.baseUrl}/v1/products/${encodeURIComponent(sku)}`, {
       headers: { Accept: "application/json" },
