@@ -14,6 +14,8 @@ export interface ChaosTarget {
   url(service: string, port?: "http" | "grpc"): string;
   postgresUrl(service: string): string;
   kafkaBrokers(): string[];
+  /** The trace backend's query API (Jaeger's /api/...) from this host; undefined: no `tracing:`. */
+  traceQueryUrl(): string | undefined;
   edgeNames(): string[];
   edge(name: string): EdgeHandle;
   edgeStates(): Promise<EdgeState[]>;

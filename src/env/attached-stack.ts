@@ -70,6 +70,11 @@ export class AttachedStack {
     return dsn.toString();
   }
 
+  /** The trace backend's query API as the state file recorded it; undefined without `tracing:`. */
+  traceQueryUrl(): string | undefined {
+    return this.state.containers.find((c) => c.kind === "tracing")?.urls.query;
+  }
+
   kafkaBrokers(): string[] {
     if (!this.state.kafkaBrokers) throw new Error(`Target "${this.manifest.name}" has no kafka`);
     return this.state.kafkaBrokers;

@@ -52,7 +52,7 @@ const serviceSchema = z
 
 const infraSchema = z
   .object({
-    kind: z.enum(["postgres", "kafka"]),
+    kind: z.enum(["postgres", "kafka", "tracing"]),
     image: z.string().min(1, "must name an image"),
     env: z.record(z.string().regex(ENV_NAME), z.string()).default({}),
     startupTimeout: z.number().positive().max(600).default(90),
@@ -80,8 +80,29 @@ const manifestSchema = z
       })
       .strict()
       .optional(),
+    /**
+     * The services export traces (OTLP/HTTP): faultline starts a trace backend named "tracing"
+     * and gives each service its endpoint, `http://<edge proxy>`, through an edge `<svc>->tracing`.
+     */
+    tracing: z
+      .object({
+        image: z.string().min(1, "must name an image").default("jaeger"),
+        /** The variable that receives the OTLP endpoint URL. */
+        env: z
+          .string()
+          .regex(ENV_NAME, "must be an environment variable name (A-Z, 0-9, _)")
+          .default("OTEL_EXPORTER_OTLP_ENDPOINT"),
+        /** The services that export (default: every service). */
+        services: z.array(nameSchema).min(1).optional(),
+        startupTimeout: z.number().positive().max(600).default(60),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
+
+/** The infrastructure name of the trace backend a manifest's `tracing:` starts. */
+export const TRACING = "tracing";
 
 export type ServiceSpec = z.infer<typeof serviceSchema>;
 export type InfraSpec = z.infer<typeof infraSchema>;
@@ -92,7 +113,7 @@ export interface Edge {
   name: string;
   from: string;
   to: string;
-  toKind: "service" | "postgres" | "kafka";
+  toKind: "service" | "postgres" | "kafka" | "tracing";
   dependency: DependencySpec;
 }
 
@@ -105,6 +126,8 @@ export interface Manifest {
   services: Record<string, ServiceSpec>;
   edges: Edge[];
   sabotage?: { env: string; switches: Record<string, string[]> };
+  /** Present when the target exports traces: the backend runs as infrastructure "tracing". */
+  tracing?: { image: string; env: string; services: string[] };
   /** Services grouped so that each group depends only on earlier groups (start order). */
   levels: string[][];
 }
@@ -265,6 +288,54 @@ export function parseManifest(
           `${where(["sabotage", "switches", sw])}: "${s}" is not a service; services: ${serviceNames.join(", ")}`,
         );
   }
+  let tracing: Manifest["tracing"];
+  if (m.tracing) {
+    if (m.infrastructure[TRACING] || m.services[TRACING]) {
+      problems.push(
+        `${where([m.infrastructure[TRACING] ? "infrastructure" : "services", TRACING])}: the name "${TRACING}" is reserved for the trace backend that "tracing:" starts: rename it`,
+      );
+    }
+    if (Object.values(m.infrastructure).some((i) => i.kind === "tracing")) {
+      problems.push(
+        `${where(["infrastructure"])}: kind "tracing" is started by the top-level "tracing:" key: remove the entry`,
+      );
+    }
+    if (!knownImage(m.tracing.image)) {
+      problems.push(
+        `${where(["tracing", "image"])}: image "${m.tracing.image}" is not in the image catalog nor present locally: build it first ("faultline images build ${m.tracing.image}") or fix the name`,
+      );
+    }
+    const exporters = m.tracing.services ?? serviceNames;
+    exporters.forEach((s, i) => {
+      if (!m.services[s])
+        problems.push(
+          `${where(["tracing", "services", i])}: "${s}" is not a service; services: ${serviceNames.join(", ")}`,
+        );
+      else if (m.services[s]!.dependsOn[TRACING] || m.services[s]!.env[m.tracing!.env] !== undefined)
+        problems.push(
+          `${where(["services", s])}: sets ${m.tracing!.env} or depends on "${TRACING}" itself, which "tracing:" does: remove it`,
+        );
+      else
+        edges.push({
+          name: `${s}->${TRACING}`,
+          from: s,
+          to: TRACING,
+          toKind: "tracing",
+          dependency: { env: m.tracing!.env },
+        });
+    });
+    tracing = { image: m.tracing.image, env: m.tracing.env, services: exporters };
+    m.infrastructure[TRACING] = {
+      kind: "tracing",
+      image: m.tracing.image,
+      env: {},
+      startupTimeout: m.tracing.startupTimeout,
+    };
+  } else if (Object.values(m.infrastructure).some((i) => i.kind === "tracing")) {
+    problems.push(
+      `${where(["infrastructure"])}: kind "tracing" is started by the top-level "tracing:" key (see docs/manifest.md): use it instead`,
+    );
+  }
   if (infraNames.filter((n) => m.infrastructure[n]!.kind === "kafka").length > 1) {
     problems.push(`${where(["infrastructure"])}: at most one kafka is supported`);
   }
@@ -303,6 +374,7 @@ export function parseManifest(
     services: m.services,
     edges,
     sabotage: m.sabotage,
+    tracing,
     levels,
   };
 }

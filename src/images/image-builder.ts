@@ -109,7 +109,8 @@ export async function inputHash(spec: ImageSpec, root = projectRoot()): Promise<
       const files = await listInputFiles(ws, spec.inputs);
       const h = await hashInputs({ recipe: RECIPE_VERSION, spec, flags: GO_BUILD_FLAGS }, ws, files);
       const main = path.join(ws, spec.pkg, "main.go");
-      if (!(await exists(main))) {
+      // A package of a module the workspace requires (not "./...") has no source here to check.
+      if (spec.pkg.startsWith("./") && !(await exists(main))) {
         return {
           spec,
           inputHash: h,
@@ -278,10 +279,17 @@ async function scratchContext(runner: StepRunner, name: string): Promise<string>
   return context;
 }
 
-function scratchDockerfile(binary: string, expose: number[], entrypoint: string[], cmd: string[]): string {
+function scratchDockerfile(
+  binary: string,
+  expose: number[],
+  entrypoint: string[],
+  cmd: string[],
+  files: string[] = [],
+): string {
   return [
     "FROM scratch",
     `COPY ${binary} /${binary}`,
+    ...files.map((f) => `COPY ${f} /${f}`),
     "USER 65532:65532",
     ...expose.map((p) => `EXPOSE ${p}`),
     `ENTRYPOINT ${JSON.stringify(entrypoint)}`,
@@ -332,15 +340,17 @@ async function buildGoSource(spec: GoSourceImage, hash: string, runner: StepRunn
   await runner.run(
     `go build ${spec.pkg}`,
     "go",
-    ["build", ...GO_BUILD_FLAGS, "-o", path.join(context, spec.binary), spec.pkg],
+    ["build", ...(spec.flags ?? GO_BUILD_FLAGS), "-o", path.join(context, spec.binary), spec.pkg],
     {
       cwd: path.join(root, spec.workspace),
       env: goEnv(),
     },
   );
+  const extra = spec.files ?? [];
+  for (const f of extra) await copyFile(path.join(root, spec.workspace, f), path.join(context, path.basename(f)));
   await writeFile(
     path.join(context, "Dockerfile"),
-    scratchDockerfile(spec.binary, spec.expose, [`/${spec.binary}`], []),
+    scratchDockerfile(spec.binary, spec.expose, [`/${spec.binary}`], spec.cmd ?? [], extra.map((f) => path.basename(f))),
   );
   await dockerBuild(runner, spec, hash, context);
 }
