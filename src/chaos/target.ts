@@ -16,6 +16,8 @@ export interface ChaosTarget {
   kafkaBrokers(): string[];
   /** The trace backend's query API (Jaeger's /api/...) from this host; undefined: no `tracing:`. */
   traceQueryUrl(): string | undefined;
+  /** A container's whole log so far. */
+  logs(name: string): Promise<string>;
   edgeNames(): string[];
   edge(name: string): EdgeHandle;
   edgeStates(): Promise<EdgeState[]>;

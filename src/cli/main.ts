@@ -10,6 +10,7 @@ import { registerReportCommand } from "./report.ts";
 import { registerLoadCommands } from "./load.ts";
 import { registerRunCommand } from "./run.ts";
 import { registerStackCommands } from "./stack.ts";
+import { registerTraceCommand } from "./trace.ts";
 
 const program = new Command();
 program
@@ -30,6 +31,7 @@ registerBenchCommand(program);
 registerBrokerCommand(program);
 registerContractsCommands(program);
 registerChaosCommands(program);
+registerTraceCommand(program);
 
 // Commands that start containers first remove what dead runs left (a kill -9, a lost terminal).
 const STARTS_CONTAINERS = new Set([

@@ -9,7 +9,7 @@ import { docker } from "./docker-client.ts";
 import { EdgeHandle, type EdgeState } from "./edge.ts";
 import type { Manifest } from "./manifest.ts";
 import type { StackStateFile } from "./stack-state.ts";
-import { HOST_KAFKA_EDGE, type ContainerFault } from "./stack.ts";
+import { demux, HOST_KAFKA_EDGE, type ContainerFault } from "./stack.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -68,6 +68,12 @@ export class AttachedStack {
     if (!pg?.urls.postgres) throw new Error(`The attached stack's state has no host address for ${edge.to}`);
     dsn.host = pg.urls.postgres;
     return dsn.toString();
+  }
+
+  /** A container's whole log so far (stdout and stderr). */
+  async logs(name: string): Promise<string> {
+    const raw = (await this.container(name).handle.logs({ stdout: true, stderr: true, follow: false })) as Buffer;
+    return demux(raw);
   }
 
   /** The trace backend's query API as the state file recorded it; undefined without `tracing:`. */

@@ -50,17 +50,23 @@ export async function checkRequestTrace(
   if (!trace) {
     return {
       ok: false,
-      problems: [`trace ${traceId}: the backend has no span of it (is tracing exported? is the ${expect.services[0]}->tracing edge up?)`],
+      problems: [
+        `trace ${traceId}: the backend has no span of it (is tracing exported? is the ${expect.services[0]}->tracing edge up?)`,
+      ],
       strays,
     };
   }
   const ids = new Set(trace.spans.map((s) => s.spanId));
   for (const s of trace.spans)
     if (s.parentId && !ids.has(s.parentId))
-      problems.push(`${s.service}: span "${s.name}" (${s.spanId}) names parent ${s.parentId}, which is not in trace ${traceId}`);
+      problems.push(
+        `${s.service}: span "${s.name}" (${s.spanId}) names parent ${s.parentId}, which is not in trace ${traceId}`,
+      );
   const r = roots(trace);
   if (r.length !== 1)
-    problems.push(`trace ${traceId} has ${r.length} roots (${r.map((s) => `${s.service}: ${s.name}`).join(", ")}), want exactly one`);
+    problems.push(
+      `trace ${traceId} has ${r.length} roots (${r.map((s) => `${s.service}: ${s.name}`).join(", ")}), want exactly one`,
+    );
 
   const present = new Set(trace.spans.map((s) => s.service));
   const missing = expect.services.filter((s) => !present.has(s));
@@ -68,7 +74,14 @@ export async function checkRequestTrace(
   for (const svc of missing) {
     brokenAt ??= svc;
     const ups = (expect.upstreamOf?.(svc) ?? []).filter((u) => present.has(u));
-    const elsewhere = (await query.find({ service: svc, startMs: expect.window.startMs, endMs: expect.window.endMs, limit: 50 }))
+    const elsewhere = (
+      await query.find({
+        service: svc,
+        startMs: expect.window.startMs,
+        endMs: expect.window.endMs,
+        limit: 50,
+      })
+    )
       .filter((t) => t.traceId !== trace.traceId)
       .flatMap((t) => t.spans.filter((s) => s.service === svc && isRequestSpan(s)).map((s) => ({ t, s })));
     const where = elsewhere.length
@@ -76,7 +89,11 @@ export async function checkRequestTrace(
       : "; it sent no span in the request window";
     for (const e of elsewhere) {
       if (!strays.some((x) => x.traceId === e.t.traceId))
-        strays.push({ service: svc, traceId: e.t.traceId, root: `${roots(e.t)[0]?.service}: ${roots(e.t)[0]?.name}` });
+        strays.push({
+          service: svc,
+          traceId: e.t.traceId,
+          root: `${roots(e.t)[0]?.service}: ${roots(e.t)[0]?.name}`,
+        });
     }
     problems.push(
       `the trace breaks at ${svc}${ups.length ? ` (called by ${ups.join(", ")}, which are in the trace)` : ""}: trace ${traceId} has no span from ${svc}${where}`,
@@ -131,14 +148,23 @@ export function checkRequestLogs(logs: Record<string, string>, ids: RequestIds):
       if (!about) continue;
       stat.lines++;
       const lacks = [
-        line.trace_id !== ids.traceId ? `trace_id ${line.trace_id === undefined ? "missing" : `${String(line.trace_id)} (not ${ids.traceId})`}` : "",
-        line.request_id !== ids.requestId ? `request_id ${line.request_id === undefined ? "missing" : `${String(line.request_id)} (not ${ids.requestId})`}` : "",
+        line.trace_id !== ids.traceId
+          ? `trace_id ${line.trace_id === undefined ? "missing" : `${String(line.trace_id)} (not ${ids.traceId})`}`
+          : "",
+        line.request_id !== ids.requestId
+          ? `request_id ${line.request_id === undefined ? "missing" : `${String(line.request_id)} (not ${ids.requestId})`}`
+          : "",
       ].filter(Boolean);
       if (lacks.length === 0) stat.withIds++;
-      else problems.push(`${service}: line "${String(line.msg ?? "")}" at ${String(line.time ?? "?")}: ${lacks.join(", ")}`);
+      else
+        problems.push(
+          `${service}: line "${String(line.msg ?? "")}" at ${String(line.time ?? "?")}: ${lacks.join(", ")}`,
+        );
     }
     if (stat.lines === 0)
-      problems.push(`${service}: no log line about the request (none carries trace_id ${ids.traceId} or request_id ${ids.requestId})`);
+      problems.push(
+        `${service}: no log line about the request (none carries trace_id ${ids.traceId} or request_id ${ids.requestId})`,
+      );
   }
   return { ok: problems.length === 0, problems, perService };
 }
@@ -148,7 +174,13 @@ export function checkRequestLogs(logs: Record<string, string>, ids: RequestIds):
 interface Family {
   name: string;
   type: string;
-  metrics: { value?: string; count?: string; sum?: string; buckets?: Record<string, string>; quantiles?: Record<string, string> }[];
+  metrics: {
+    value?: string;
+    count?: string;
+    sum?: string;
+    buckets?: Record<string, string>;
+    quantiles?: Record<string, string>;
+  }[];
 }
 
 const NUMBER = /^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$|^[-+]?Inf$|^NaN$/;
@@ -159,18 +191,29 @@ export function parseExposition(service: string, text: string): { families: Fami
   try {
     families = parsePrometheusTextFormat(text) as Family[];
   } catch (err) {
-    return { families: [], problems: [`${service}: /metrics is not valid Prometheus exposition: ${(err as Error).message}`] };
+    return {
+      families: [],
+      problems: [`${service}: /metrics is not valid Prometheus exposition: ${(err as Error).message}`],
+    };
   }
   const problems: string[] = [];
   if (families.length === 0) problems.push(`${service}: /metrics holds no metric family`);
   for (const f of families) {
-    if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(f.name)) problems.push(`${service}: metric name "${f.name}" is not a valid name`);
+    if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(f.name))
+      problems.push(`${service}: metric name "${f.name}" is not a valid name`);
     if (!["COUNTER", "GAUGE", "HISTOGRAM", "SUMMARY", "UNTYPED"].includes(f.type))
       problems.push(`${service}: ${f.name}: unknown type ${f.type}`);
     for (const m of f.metrics) {
-      const values = [m.value, m.count, m.sum, ...Object.values(m.buckets ?? {}), ...Object.values(m.quantiles ?? {})];
+      const values = [
+        m.value,
+        m.count,
+        m.sum,
+        ...Object.values(m.buckets ?? {}),
+        ...Object.values(m.quantiles ?? {}),
+      ];
       for (const v of values)
-        if (v !== undefined && !NUMBER.test(v)) problems.push(`${service}: ${f.name}: sample value "${v}" is not a number`);
+        if (v !== undefined && !NUMBER.test(v))
+          problems.push(`${service}: ${f.name}: sample value "${v}" is not a number`);
     }
   }
   return { families, problems };

@@ -74,7 +74,11 @@ export class TraceQuery {
     try {
       body = JSON.parse(text) as JaegerAnswer<T>;
     } catch {
-      throw new TraceBackendError(url, `trace backend ${url} answered HTTP ${res.status}, not JSON: ${text.slice(0, 200)}`, res.status);
+      throw new TraceBackendError(
+        url,
+        `trace backend ${url} answered HTTP ${res.status}, not JSON: ${text.slice(0, 200)}`,
+        res.status,
+      );
     }
     return { ...body, status: res.status };
   }
@@ -92,7 +96,11 @@ export class TraceQuery {
     const a = await this.get<JaegerTrace[]>(`/api/traces/${traceId.toLowerCase()}`);
     if (a.status === 404) return undefined;
     if (a.status !== 200)
-      throw new TraceBackendError(this.baseUrl, `trace ${traceId}: HTTP ${a.status} ${JSON.stringify(a.errors)}`, a.status);
+      throw new TraceBackendError(
+        this.baseUrl,
+        `trace ${traceId}: HTTP ${a.status} ${JSON.stringify(a.errors)}`,
+        a.status,
+      );
     const t = a.data?.[0];
     return t ? fromJaeger(t) : undefined;
   }
@@ -109,7 +117,11 @@ export class TraceQuery {
     if (a.status !== 200) {
       // Jaeger answers 404/500 for a service it has never seen: no traces, not an error.
       if ((a.errors ?? []).some((e) => /service|not found/i.test(e.msg))) return [];
-      throw new TraceBackendError(this.baseUrl, `trace search ${p.toString()}: HTTP ${a.status} ${JSON.stringify(a.errors)}`, a.status);
+      throw new TraceBackendError(
+        this.baseUrl,
+        `trace search ${p.toString()}: HTTP ${a.status} ${JSON.stringify(a.errors)}`,
+        a.status,
+      );
     }
     return (a.data ?? []).map(fromJaeger);
   }
@@ -140,5 +152,9 @@ export function fromJaeger(t: JaegerTrace): Trace {
     };
   });
   spans.sort((a, b) => a.startUs - b.startUs);
-  return { traceId: t.traceID, spans, warnings: [...(t.warnings ?? []), ...t.spans.flatMap((s) => s.warnings ?? [])] };
+  return {
+    traceId: t.traceID,
+    spans,
+    warnings: [...(t.warnings ?? []), ...t.spans.flatMap((s) => s.warnings ?? [])],
+  };
 }

@@ -37,10 +37,21 @@ export function childrenOf(t: Trace, spanId: string): Span[] {
 }
 
 /** Per service: its spans' count, and its own time (wall time its spans cover, children of other services excluded). */
-export function latencyByService(t: Trace): { service: string; spans: number; firstUs: number; lastUs: number; totalUs: number }[] {
-  const out = new Map<string, { service: string; spans: number; firstUs: number; lastUs: number; totalUs: number }>();
+export function latencyByService(
+  t: Trace,
+): { service: string; spans: number; firstUs: number; lastUs: number; totalUs: number }[] {
+  const out = new Map<
+    string,
+    { service: string; spans: number; firstUs: number; lastUs: number; totalUs: number }
+  >();
   for (const s of t.spans) {
-    const e = out.get(s.service) ?? { service: s.service, spans: 0, firstUs: s.startUs, lastUs: s.startUs + s.durationUs, totalUs: 0 };
+    const e = out.get(s.service) ?? {
+      service: s.service,
+      spans: 0,
+      firstUs: s.startUs,
+      lastUs: s.startUs + s.durationUs,
+      totalUs: 0,
+    };
     e.spans++;
     e.firstUs = Math.min(e.firstUs, s.startUs);
     e.lastUs = Math.max(e.lastUs, s.startUs + s.durationUs);

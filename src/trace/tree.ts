@@ -34,7 +34,8 @@ export function formatDuration(us: number): string {
 /** The tree as text: `service  operation  duration (+offset)`, indented by depth. */
 export function renderTree(t: Trace): string {
   const rows = treeRows(t);
-  const total = Math.max(...t.spans.map((s) => s.startUs + s.durationUs)) - Math.min(...t.spans.map((s) => s.startUs));
+  const total =
+    Math.max(...t.spans.map((s) => s.startUs + s.durationUs)) - Math.min(...t.spans.map((s) => s.startUs));
   const services = new Set(t.spans.map((s) => s.service));
   const lines = [
     `trace ${t.traceId}: ${t.spans.length} spans, ${services.size} services (${[...services].join(", ")}), ${formatDuration(total)}`,
@@ -42,7 +43,9 @@ export function renderTree(t: Trace): string {
   for (const r of rows) {
     const indent = "  ".repeat(r.depth);
     const branch = r.depth === 0 ? "" : "└─ ";
-    const marks = [r.span.error ? "ERROR" : "", r.orphan ? `parent ${r.span.parentId} missing` : ""].filter(Boolean);
+    const marks = [r.span.error ? "ERROR" : "", r.orphan ? `parent ${r.span.parentId} missing` : ""].filter(
+      Boolean,
+    );
     lines.push(
       `${indent}${branch}${r.span.service}: ${r.span.name}  ${formatDuration(r.span.durationUs)} (+${formatDuration(r.offsetUs)})${marks.length ? `  [${marks.join("; ")}]` : ""}`,
     );
