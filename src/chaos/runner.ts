@@ -23,6 +23,7 @@ import { WorkloadDriver } from "./workload.ts";
 import type { LoadRun } from "../report/journal.ts";
 import { loadScenario as loadLoadScenario } from "../load/scenario.ts";
 import { runLoad } from "../load/run-load.ts";
+import { traceEvidence } from "../trace/evidence.ts";
 
 export type RunEvent =
   | { type: "scenario"; name: string; title: string; attempt: number; sabotage: string[] }
@@ -477,6 +478,8 @@ export async function runScenario(
   }
 
   const history = workload;
+  // Traces as evidence (observed by actions, of the orders that broke an invariant): best effort.
+  const traces = await traceEvidence(target, steps, invariants).catch(() => undefined);
   const result: ScenarioResult = {
     name: s.name,
     title: s.title,
@@ -511,6 +514,7 @@ export async function runScenario(
     load,
     failures,
     reason,
+    ...(traces ? { traces } : {}),
   };
   emit({ type: "result", result });
   return result;

@@ -72,7 +72,11 @@ export class AttachedStack {
 
   /** A container's whole log so far (stdout and stderr). */
   async logs(name: string): Promise<string> {
-    const raw = (await this.container(name).handle.logs({ stdout: true, stderr: true, follow: false })) as Buffer;
+    const raw = (await this.container(name).handle.logs({
+      stdout: true,
+      stderr: true,
+      follow: false,
+    })) as Buffer;
     return demux(raw);
   }
 

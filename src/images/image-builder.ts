@@ -347,10 +347,17 @@ async function buildGoSource(spec: GoSourceImage, hash: string, runner: StepRunn
     },
   );
   const extra = spec.files ?? [];
-  for (const f of extra) await copyFile(path.join(root, spec.workspace, f), path.join(context, path.basename(f)));
+  for (const f of extra)
+    await copyFile(path.join(root, spec.workspace, f), path.join(context, path.basename(f)));
   await writeFile(
     path.join(context, "Dockerfile"),
-    scratchDockerfile(spec.binary, spec.expose, [`/${spec.binary}`], spec.cmd ?? [], extra.map((f) => path.basename(f))),
+    scratchDockerfile(
+      spec.binary,
+      spec.expose,
+      [`/${spec.binary}`],
+      spec.cmd ?? [],
+      extra.map((f) => path.basename(f)),
+    ),
   );
   await dockerBuild(runner, spec, hash, context);
 }
