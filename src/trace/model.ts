@@ -26,20 +26,26 @@ export interface Trace {
   warnings: string[];
 }
 
+/** What the tree and the per-service figures need of a span (the journal's TraceSpan has it too). */
+export type SpanShape = Pick<
+  Span,
+  "spanId" | "parentId" | "service" | "name" | "startUs" | "durationUs" | "error"
+>;
+
 /** Roots of a trace: spans with no parent, or whose parent is not in the trace (orphans). */
-export function roots(t: Trace): Span[] {
+export function roots<S extends SpanShape>(t: { spans: S[] }): S[] {
   const ids = new Set(t.spans.map((s) => s.spanId));
   return t.spans.filter((s) => !s.parentId || !ids.has(s.parentId));
 }
 
-export function childrenOf(t: Trace, spanId: string): Span[] {
+export function childrenOf<S extends SpanShape>(t: { spans: S[] }, spanId: string): S[] {
   return t.spans.filter((s) => s.parentId === spanId);
 }
 
 /** Per service: its spans' count, and its own time (wall time its spans cover, children of other services excluded). */
-export function latencyByService(
-  t: Trace,
-): { service: string; spans: number; firstUs: number; lastUs: number; totalUs: number }[] {
+export function latencyByService(t: {
+  spans: SpanShape[];
+}): { service: string; spans: number; firstUs: number; lastUs: number; totalUs: number }[] {
   const out = new Map<
     string,
     { service: string; spans: number; firstUs: number; lastUs: number; totalUs: number }

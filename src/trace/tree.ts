@@ -1,8 +1,8 @@
 /** A trace as a tree with durations, for people (faultline trace) and as rows (the report's waterfall). */
-import { childrenOf, roots, type Span, type Trace } from "./model.ts";
+import { childrenOf, roots, type SpanShape, type Trace } from "./model.ts";
 
-export interface TreeRow {
-  span: Span;
+export interface TreeRow<S extends SpanShape = SpanShape> {
+  span: S;
   depth: number;
   /** Start relative to the trace's first span, in microseconds. */
   offsetUs: number;
@@ -11,11 +11,11 @@ export interface TreeRow {
 }
 
 /** Depth-first rows, children by start time; orphans (parent missing) are roots marked as such. */
-export function treeRows(t: Trace): TreeRow[] {
+export function treeRows<S extends SpanShape>(t: { spans: S[] }): TreeRow<S>[] {
   const t0 = Math.min(...t.spans.map((s) => s.startUs));
-  const rows: TreeRow[] = [];
+  const rows: TreeRow<S>[] = [];
   const seen = new Set<string>();
-  const walk = (s: Span, depth: number, orphan: boolean) => {
+  const walk = (s: S, depth: number, orphan: boolean) => {
     if (seen.has(s.spanId)) return; // a cycle of references: shown once
     seen.add(s.spanId);
     rows.push({ span: s, depth, offsetUs: s.startUs - t0, orphan });
