@@ -59,12 +59,12 @@ export function requestPath(m: Manifest): string[] {
   );
 }
 
-/** Who may pass a request on to `service`: its callers, and for a Kafka consumer the other Kafka clients. */
+/** Who may pass a request on to `service`: its callers; for a service nobody calls but Kafka feeds, the other Kafka clients. */
 export function upstreamOf(m: Manifest, service: string): string[] {
   const callers = m.edges.filter((e) => e.to === service && e.toKind === "service").map((e) => e.from);
   const kafka = (s: string) => m.edges.some((e) => e.from === s && e.toKind === "kafka");
-  const producers = kafka(service) ? Object.keys(m.services).filter((s) => s !== service && kafka(s)) : [];
-  return [...new Set([...callers, ...producers])];
+  if (callers.length > 0 || !kafka(service)) return callers;
+  return Object.keys(m.services).filter((s) => s !== service && kafka(s));
 }
 
 /** The trace ID of the entry point's log line carrying `requestId`, polled until `deadline`. */
