@@ -99,7 +99,9 @@ export async function checkRequestTrace(
       `the trace breaks at ${svc}${ups.length ? ` (called by ${ups.join(", ")}, which are in the trace)` : ""}: trace ${traceId} has no span from ${svc}${where}`,
     );
   }
-  for (const w of trace.warnings) problems.push(`trace ${traceId}: the backend warns: ${w}`);
+  // Jaeger notes when a child starts after its parent ended (a Kafka consumer does): not a break.
+  for (const w of trace.warnings.filter((x) => !/^clock skew adjustment disabled/.test(x)))
+    problems.push(`trace ${traceId}: the backend warns: ${w}`);
   return { ok: problems.length === 0, problems, trace, brokenAt, strays };
 }
 
