@@ -82,6 +82,7 @@ describe("tracing, logs and metrics of the shop", () => {
     const broken = await observeRequest(stack, shopOrderRequest(`trace-${randomUUID()}`), {
       timeoutMs: 8000,
     });
+    console.log(`with drop-trace-context: ${broken.trace.problems.join("\n")}`);
     expect(broken.trace.ok).toBe(false);
     expect(broken.trace.brokenAt).toBe("orders");
     expect(broken.trace.problems[0]).toMatch(
