@@ -14,6 +14,7 @@ import { formatBytes, printTable } from "./output.ts";
 import { startupBench } from "../load/startup-bench.ts";
 import { chaosBench } from "../chaos/bench.ts";
 import { projectRoot } from "../paths.ts";
+import { tracingBench } from "../trace/bench.ts";
 
 const print = (x: unknown) => process.stdout.write(`${JSON.stringify(x, null, 2)}\n`);
 
@@ -44,6 +45,15 @@ export function registerBenchCommand(program: Command): void {
         loadSeconds: Math.max(0, Number(opts.loadSeconds) || 0),
       });
       print(await benchReport(journal, Math.max(1, Number(opts.runs) || 10)));
+    });
+
+  bench
+    .command("tracing")
+    .description("the trace backend: image size, container start to ready, idle memory, stop on SIGTERM")
+    .option("--runs <n>", "starts in a row", "3")
+    .action(async (opts: { runs: string }) => {
+      installCleanupHandlers(runId());
+      print(await tracingBench(Math.max(1, Number(opts.runs) || 3)));
     });
 
   bench

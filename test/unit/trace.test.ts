@@ -7,7 +7,7 @@ import { toRecord } from "../../src/trace/evidence.ts";
 import { fromJaeger } from "../../src/trace/jaeger-api.ts";
 import { latencyByService, roots } from "../../src/trace/model.ts";
 import { requestPath, upstreamOf } from "../../src/trace/observe.ts";
-import { renderTree, treeRows } from "../../src/trace/tree.ts";
+import { renderTree } from "../../src/trace/tree.ts";
 
 const manifest = (tracing: string, extra = "") => `name: demo
 entrypoint: api
