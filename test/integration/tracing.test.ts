@@ -14,6 +14,7 @@ import { roots } from "../../src/trace/model.ts";
 import { observeRequest, requestPath, type Observation } from "../../src/trace/observe.ts";
 import { shopOrderRequest } from "../../src/trace/shop-request.ts";
 import { renderTree } from "../../src/trace/tree.ts";
+import { runFaultline } from "../support/faultline-cli.ts";
 
 const SERVICES = ["gateway", "orders", "inventory", "payments", "notifications"];
 
@@ -74,6 +75,23 @@ describe("tracing, logs and metrics of the shop", () => {
     const r = await checkServiceMetrics(stack, projectRoot());
     expect(r.problems).toEqual([]);
     for (const s of SERVICES) expect(r.families[s], s).toBeGreaterThan(0);
+  });
+
+  it("faultline trace prints the trace as a tree, by trace id and by order id; --json gives the spans", async () => {
+    const q = ["--query-url", stack.traceQueryUrl()!];
+    const byTrace = await runFaultline(["trace", obs.traceId!, ...q]);
+    expect(byTrace.code, byTrace.stderr).toBe(0);
+    expect(byTrace.stdout).toMatch(new RegExp(`^trace ${obs.traceId}: \\d+ spans, 5 services`));
+    expect(byTrace.stdout).toMatch(/^gateway: POST \/v1\/orders {2}[\d.]+ (ms|µs|s) \(\+0 µs\)$/m);
+    expect(byTrace.stdout).toMatch(/^ {4}└─ orders: /m);
+    const byOrder = await runFaultline(["trace", obs.markers[0]!, "--json", ...q]);
+    expect(byOrder.code, byOrder.stderr).toBe(0);
+    const traces = JSON.parse(byOrder.stdout) as { traceId: string; spans: unknown[] }[];
+    expect(traces.map((t) => t.traceId)).toEqual([obs.traceId]);
+    expect(traces[0]!.spans).toHaveLength(obs.trace.trace!.spans.length);
+    const unknown = await runFaultline(["trace", "no-such-order", ...q]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain("no trace carries shop.order.id=no-such-order");
   });
 
   it("with drop-trace-context on, the trace check fails naming the service where the trace breaks", async () => {
