@@ -35,6 +35,8 @@ export interface Observation {
   sentAt: string;
   /** From sending the request to its trace holding every expected service (undefined: never). */
   fullTraceMs?: number;
+  /** Per service: from sending the request to its first span of the trace being queryable. */
+  serviceSeenMs: Record<string, number>;
   trace: TraceCheckResult;
   logs: LogCheckResult;
 }
@@ -136,10 +138,12 @@ export async function observeRequest(
 
   // Wait until the trace holds every expected service, or the deadline.
   let fullTraceMs: number | undefined;
+  const serviceSeenMs: Record<string, number> = {};
   let last: Trace | undefined;
   while (traceId) {
     last = await query.trace(traceId).catch(() => undefined);
     const have = new Set(last?.spans.map((s) => s.service));
+    for (const s of have) serviceSeenMs[s] ??= Date.now() - t0;
     if (services.every((s) => have.has(s))) {
       fullTraceMs = Date.now() - t0;
       break;
@@ -167,6 +171,7 @@ export async function observeRequest(
     markers,
     sentAt: new Date(t0).toISOString(),
     fullTraceMs,
+    serviceSeenMs,
     trace,
     logs,
   };

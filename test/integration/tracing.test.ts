@@ -27,7 +27,7 @@ describe("tracing, logs and metrics of the shop", () => {
     stack = await new Environment(manifest).start();
     obs = await observeRequest(stack, shopOrderRequest(`trace-${randomUUID()}`), { timeoutMs: 30_000 });
     console.log(
-      `request -> full trace queryable: ${obs.fullTraceMs ?? "never"} ms\n${obs.trace.trace ? renderTree(obs.trace.trace) : "(no trace)"}`,
+      `request -> full trace queryable: ${obs.fullTraceMs ?? "never"} ms; per service, first span queryable after (ms): ${JSON.stringify(obs.serviceSeenMs)}\n${obs.trace.trace ? renderTree(obs.trace.trace) : "(no trace)"}`,
     );
   });
   afterAll(async () => {
