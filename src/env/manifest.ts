@@ -94,6 +94,12 @@ const manifestSchema = z
           .default("OTEL_EXPORTER_OTLP_ENDPOINT"),
         /** The services that export (default: every service). */
         services: z.array(nameSchema).min(1).optional(),
+        /**
+         * How long an exporting service's OpenTelemetry SDK batches spans before it sends them
+         * (OTEL_BSP_SCHEDULE_DELAY, which every SDK reads; theirs defaults to 5000 ms): short, so a
+         * request's trace is queryable soon after it. null leaves the SDK's default.
+         */
+        batchDelayMs: z.number().int().positive().max(60_000).nullable().default(500),
         startupTimeout: z.number().positive().max(600).default(60),
       })
       .strict()
@@ -127,7 +133,7 @@ export interface Manifest {
   edges: Edge[];
   sabotage?: { env: string; switches: Record<string, string[]> };
   /** Present when the target exports traces: the backend runs as infrastructure "tracing". */
-  tracing?: { image: string; env: string; services: string[] };
+  tracing?: { image: string; env: string; services: string[]; batchDelayMs: number | null };
   /** Services grouped so that each group depends only on earlier groups (start order). */
   levels: string[][];
 }
@@ -324,7 +330,12 @@ export function parseManifest(
           dependency: { env: m.tracing!.env },
         });
     });
-    tracing = { image: m.tracing.image, env: m.tracing.env, services: exporters };
+    tracing = {
+      image: m.tracing.image,
+      env: m.tracing.env,
+      services: exporters,
+      batchDelayMs: m.tracing.batchDelayMs,
+    };
     m.infrastructure[TRACING] = {
       kind: "tracing",
       image: m.tracing.image,

@@ -270,6 +270,9 @@ export class Environment {
                   `postgres://${cred.database}:${cred.password}@${addr}/${cred.database}?sslmode=disable`;
               } else if (e.toKind === "tracing") {
                 env[e.dependency.env] = `http://${addr}`; // OTLP/HTTP takes a URL
+                const delay = m.tracing?.batchDelayMs;
+                if (delay != null && spec.env.OTEL_BSP_SCHEDULE_DELAY === undefined)
+                  env.OTEL_BSP_SCHEDULE_DELAY = String(delay);
               } else {
                 env[e.dependency.env] = addr;
               }

@@ -42,7 +42,7 @@ export function childrenOf<S extends SpanShape>(t: { spans: S[] }, spanId: strin
   return t.spans.filter((s) => s.parentId === spanId);
 }
 
-/** Per service: its spans' count, and its own time (wall time its spans cover, children of other services excluded). */
+/** Per service: its spans' count, and the wall time its spans cover (overlaps counted once; time waiting on callees included). */
 export function latencyByService(t: {
   spans: SpanShape[];
 }): { service: string; spans: number; firstUs: number; lastUs: number; totalUs: number }[] {

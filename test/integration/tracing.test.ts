@@ -39,6 +39,7 @@ describe("tracing, logs and metrics of the shop", () => {
     for (const s of SERVICES) {
       expect(stack.edgeNames()).toContain(`${s}->tracing`);
       expect(stack.environmentOf(s).OTEL_EXPORTER_OTLP_ENDPOINT).toMatch(/^http:\/\/toxiproxy:\d+$/);
+      expect(stack.environmentOf(s).OTEL_BSP_SCHEDULE_DELAY).toBe("500");
     }
   });
 

@@ -99,6 +99,7 @@ describe("manifest: tracing", () => {
       image: "jaeger",
       env: "OTEL_EXPORTER_OTLP_ENDPOINT",
       services: ["api", "worker", "mailer"],
+      batchDelayMs: 500,
     });
     expect(m.infrastructure.tracing?.kind).toBe("tracing");
     expect(m.edges.filter((e) => e.toKind === "tracing").map((e) => [e.name, e.dependency.env])).toEqual([
