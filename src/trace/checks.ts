@@ -6,7 +6,7 @@
  * finding (only when it cannot read at all).
  */
 import parsePrometheusTextFormat from "parse-prometheus-text-format";
-import { roots, type Span, type Trace } from "./model.ts";
+import { notableWarnings, roots, type Span, type Trace } from "./model.ts";
 import type { TraceQuery } from "./jaeger-api.ts";
 
 export interface CheckResult {
@@ -99,9 +99,7 @@ export async function checkRequestTrace(
       `the trace breaks at ${svc}${ups.length ? ` (called by ${ups.join(", ")}, which are in the trace)` : ""}: trace ${traceId} has no span from ${svc}${where}`,
     );
   }
-  // Jaeger notes when a child starts after its parent ended (a Kafka consumer does): not a break.
-  for (const w of trace.warnings.filter((x) => !/^clock skew adjustment disabled/.test(x)))
-    problems.push(`trace ${traceId}: the backend warns: ${w}`);
+  for (const w of notableWarnings(trace)) problems.push(`trace ${traceId}: the backend warns: ${w}`);
   return { ok: problems.length === 0, problems, trace, brokenAt, strays };
 }
 

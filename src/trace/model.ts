@@ -82,3 +82,11 @@ export function latencyByService(t: {
   }
   return [...out.values()].sort((a, b) => a.firstUs - b.firstUs);
 }
+
+/**
+ * The backend's warnings that matter: Jaeger notes every child that starts after its parent
+ * ended (a Kafka consumer does), which is how asynchronous work looks, not a broken trace.
+ */
+export function notableWarnings(t: Pick<Trace, "warnings">): string[] {
+  return t.warnings.filter((x) => !/^clock skew adjustment disabled/.test(x));
+}

@@ -1,5 +1,5 @@
 /** A trace as a tree with durations, for people (faultline trace) and as rows (the report's waterfall). */
-import { childrenOf, roots, type SpanShape, type Trace } from "./model.ts";
+import { childrenOf, notableWarnings, roots, type SpanShape, type Trace } from "./model.ts";
 
 export interface TreeRow<S extends SpanShape = SpanShape> {
   span: S;
@@ -50,8 +50,6 @@ export function renderTree(t: Trace): string {
       `${indent}${branch}${r.span.service}: ${r.span.name}  ${formatDuration(r.span.durationUs)} (+${formatDuration(r.offsetUs)})${marks.length ? `  [${marks.join("; ")}]` : ""}`,
     );
   }
-  // Jaeger's note that a child (a Kafka consumer) starts after its parent ended is no news here.
-  for (const w of t.warnings.filter((x) => !/^clock skew adjustment disabled/.test(x)))
-    lines.push(`warning: ${w}`);
+  for (const w of notableWarnings(t)) lines.push(`warning: ${w}`);
   return lines.join("\n");
 }
