@@ -24,6 +24,7 @@ import type { LoadRun } from "../report/journal.ts";
 import { loadScenario as loadLoadScenario } from "../load/scenario.ts";
 import { runLoad } from "../load/run-load.ts";
 import { pollUntil, sleep } from "../poll.ts";
+import { traceEvidence } from "../trace/evidence.ts";
 
 export type RunEvent =
   | { type: "scenario"; name: string; title: string; attempt: number; sabotage: string[] }
@@ -455,6 +456,8 @@ export async function runScenario(
   }
 
   const history = workload;
+  // Traces as evidence (observed by actions, of the orders that broke an invariant): best effort.
+  const traces = await traceEvidence(target, steps, invariants).catch(() => undefined);
   const result: ScenarioResult = {
     name: s.name,
     title: s.title,
@@ -489,6 +492,7 @@ export async function runScenario(
     load,
     failures,
     reason,
+    ...(traces ? { traces } : {}),
   };
   emit({ type: "result", result });
   return result;

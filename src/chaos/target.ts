@@ -14,6 +14,10 @@ export interface ChaosTarget {
   url(service: string, port?: "http" | "grpc"): string;
   postgresUrl(service: string): string;
   kafkaBrokers(): string[];
+  /** The trace backend's query API (Jaeger's /api/...) from this host; undefined: no `tracing:`. */
+  traceQueryUrl(): string | undefined;
+  /** A container's whole log so far. */
+  logs(name: string): Promise<string>;
   edgeNames(): string[];
   edge(name: string): EdgeHandle;
   edgeStates(): Promise<EdgeState[]>;

@@ -18,6 +18,7 @@ import { listLoadScenarios } from "../load/scenario.ts";
 import { KILL_COMMANDS, killBench, killCommands, total } from "../run/kill-matrix.ts";
 import { projectRoot } from "../paths.ts";
 import { targetOption } from "./target-option.ts";
+import { tracingBench } from "../trace/bench.ts";
 
 const print = (x: unknown) => process.stdout.write(`${JSON.stringify(x, null, 2)}\n`);
 
@@ -48,6 +49,15 @@ export function registerBenchCommand(program: Command): void {
         loadSeconds: Math.max(0, Number(opts.loadSeconds) || 0),
       });
       print(await benchReport(journal, Math.max(1, Number(opts.runs) || 10)));
+    });
+
+  bench
+    .command("tracing")
+    .description("the trace backend: image size, container start to ready, idle memory, stop on SIGTERM")
+    .option("--runs <n>", "starts in a row", "3")
+    .action(async (opts: { runs: string }) => {
+      installCleanupHandlers(runId());
+      print(await tracingBench(Math.max(1, Number(opts.runs) || 3)));
     });
 
   bench

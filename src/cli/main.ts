@@ -23,6 +23,7 @@ const STARTS_CONTAINERS = new Set([
   "bench chaos",
   "bench footprint",
   "bench claims",
+  "bench tracing",
 ]);
 program.hook("preAction", async (_top, action) => {
   const name = [action.parent?.name() !== "faultline" ? action.parent?.name() : undefined, action.name()]

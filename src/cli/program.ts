@@ -3,6 +3,7 @@ import { Command } from "commander";
 import { registerBenchCommand } from "./bench.ts";
 import { registerBrokerCommand } from "./broker.ts";
 import { registerChaosCommands } from "./chaos.ts";
+import { registerTraceCommand } from "./trace.ts";
 import { registerContractsCommands } from "./contracts.ts";
 import { registerDoctorCommand } from "./doctor.ts";
 import { registerImagesCommand } from "./images.ts";
@@ -30,6 +31,7 @@ export function createProgram(): Command {
   registerBrokerCommand(program);
   registerContractsCommands(program);
   registerChaosCommands(program);
+  registerTraceCommand(program);
   registerLoadCommands(program);
   return program;
 }

@@ -5,7 +5,7 @@
  * started nor stopped here.
  */
 import { Toxiproxy } from "toxiproxy-node-client";
-import { docker } from "../docker-client.ts";
+import { docker, logText } from "../docker-client.ts";
 import { sleep, waitUntil } from "../poll.ts";
 import { EdgeHandle, type EdgeState } from "./edge.ts";
 import type { Manifest } from "./manifest.ts";
@@ -67,6 +67,21 @@ export class AttachedStack {
     if (!pg?.urls.postgres) throw new Error(`The attached stack's state has no host address for ${edge.to}`);
     dsn.host = pg.urls.postgres;
     return dsn.toString();
+  }
+
+  /** A container's whole log so far (stdout and stderr). */
+  async logs(name: string): Promise<string> {
+    const raw = (await this.container(name).handle.logs({
+      stdout: true,
+      stderr: true,
+      follow: false,
+    })) as Buffer;
+    return logText(raw);
+  }
+
+  /** The trace backend's query API as the state file recorded it; undefined without `tracing:`. */
+  traceQueryUrl(): string | undefined {
+    return this.state.containers.find((c) => c.kind === "tracing")?.urls.query;
   }
 
   kafkaBrokers(): string[] {

@@ -79,7 +79,7 @@ const serviceSchema = z
 
 const infraSchema = z
   .object({
-    kind: z.enum(["postgres", "kafka"]),
+    kind: z.enum(["postgres", "kafka", "tracing"]),
     image: z.string().min(1, "must name an image"),
     env: z.record(z.string().regex(ENV_NAME), z.string()).default({}),
     startupTimeout: z.number().positive().max(600).default(90),
@@ -107,8 +107,40 @@ const manifestSchema = z
       })
       .strict()
       .optional(),
+    /**
+     * The services export traces (OTLP/HTTP): faultline starts a trace backend named "tracing"
+     * and gives each service its endpoint, `http://<edge proxy>`, through an edge `<svc>->tracing`.
+     */
+    tracing: z
+      .object({
+        image: z.string().min(1, "must name an image").default("jaeger"),
+        /** The variable that receives the OTLP endpoint URL. */
+        env: z
+          .string()
+          .regex(ENV_NAME, "must be an environment variable name (A-Z, 0-9, _)")
+          .default("OTEL_EXPORTER_OTLP_ENDPOINT"),
+        /** The services that export (default: every service). */
+        services: z.array(nameSchema).min(1).optional(),
+        /**
+         * How long an exporting service's OpenTelemetry SDK batches spans before it sends them
+         * (OTEL_BSP_SCHEDULE_DELAY, which every SDK reads; theirs defaults to 5000 ms): short, so a
+         * request's trace is queryable soon after it. null leaves the SDK's default.
+         */
+        batchDelayMs: z.number().int().positive().max(60_000).nullable().default(500),
+        /**
+         * The span attribute that carries the target's business id (an order id): `faultline
+         * trace <id>` and the chaos report look an id up in it.
+         */
+        lookupTag: z.string().min(1).optional(),
+        startupTimeout: z.number().positive().max(600).default(60),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
+
+/** The infrastructure name of the trace backend a manifest's `tracing:` starts. */
+export const TRACING = "tracing";
 
 /** A service's build, resolved: `context` is absolute. */
 export type ServiceBuild =
@@ -128,7 +160,7 @@ export interface Edge {
   name: string;
   from: string;
   to: string;
-  toKind: "service" | "postgres" | "kafka";
+  toKind: "service" | "postgres" | "kafka" | "tracing";
   dependency: DependencySpec;
 }
 
@@ -141,6 +173,14 @@ export interface Manifest {
   services: Record<string, ServiceSpec>;
   edges: Edge[];
   sabotage?: { env: string; switches: Record<string, string[]> };
+  /** Present when the target exports traces: the backend runs as infrastructure "tracing". */
+  tracing?: {
+    image: string;
+    env: string;
+    services: string[];
+    batchDelayMs: number | null;
+    lookupTag?: string;
+  };
   /** Services grouped so that each group depends only on earlier groups (start order). */
   levels: string[][];
 }
@@ -376,6 +416,60 @@ export function parseManifest(
           `${where(["sabotage", "switches", sw])}: "${s}" is not a service; services: ${serviceNames.join(", ")}`,
         );
   }
+  let tracing: Manifest["tracing"];
+  if (m.tracing) {
+    if (m.infrastructure[TRACING] || m.services[TRACING]) {
+      problems.push(
+        `${where([m.infrastructure[TRACING] ? "infrastructure" : "services", TRACING])}: the name "${TRACING}" is reserved for the trace backend that "tracing:" starts: rename it`,
+      );
+    }
+    if (Object.values(m.infrastructure).some((i) => i.kind === "tracing")) {
+      problems.push(
+        `${where(["infrastructure"])}: kind "tracing" is started by the top-level "tracing:" key: remove the entry`,
+      );
+    }
+    if (!knownImage(m.tracing.image)) {
+      problems.push(
+        `${where(["tracing", "image"])}: image "${m.tracing.image}" is not in the image catalog nor present locally: build it first ("faultline images build ${m.tracing.image}") or fix the name`,
+      );
+    }
+    const exporters = m.tracing.services ?? serviceNames;
+    exporters.forEach((s, i) => {
+      if (!m.services[s])
+        problems.push(
+          `${where(["tracing", "services", i])}: "${s}" is not a service; services: ${serviceNames.join(", ")}`,
+        );
+      else if (m.services[s]!.dependsOn[TRACING] || m.services[s]!.env[m.tracing!.env] !== undefined)
+        problems.push(
+          `${where(["services", s])}: sets ${m.tracing!.env} or depends on "${TRACING}" itself, which "tracing:" does: remove it`,
+        );
+      else
+        edges.push({
+          name: `${s}->${TRACING}`,
+          from: s,
+          to: TRACING,
+          toKind: "tracing",
+          dependency: { env: m.tracing!.env },
+        });
+    });
+    tracing = {
+      image: m.tracing.image,
+      env: m.tracing.env,
+      services: exporters,
+      batchDelayMs: m.tracing.batchDelayMs,
+      ...(m.tracing.lookupTag ? { lookupTag: m.tracing.lookupTag } : {}),
+    };
+    m.infrastructure[TRACING] = {
+      kind: "tracing",
+      image: m.tracing.image,
+      env: {},
+      startupTimeout: m.tracing.startupTimeout,
+    };
+  } else if (Object.values(m.infrastructure).some((i) => i.kind === "tracing")) {
+    problems.push(
+      `${where(["infrastructure"])}: kind "tracing" is started by the top-level "tracing:" key (see docs/manifest.md): use it instead`,
+    );
+  }
   if (infraNames.filter((n) => m.infrastructure[n]!.kind === "kafka").length > 1) {
     problems.push(`${where(["infrastructure"])}: at most one kafka is supported`);
   }
@@ -414,6 +508,7 @@ export function parseManifest(
     services,
     edges,
     sabotage: m.sabotage,
+    tracing,
     levels,
   };
 }

@@ -12,6 +12,11 @@ import { ToxiproxyContainer, type StartedToxiproxyContainer } from "./toxiproxy-
 const KAFKA_FIRST_EDGE_PORT = 9100;
 const POSTGRES_READY = /database system is ready to accept connections/;
 const KAFKA_READY = /Kafka Server started/;
+/** The trace backend (Jaeger v2, an OpenTelemetry Collector): every pipeline started. */
+const TRACING_READY = /Everything is ready/;
+/** The trace backend's ports: OTLP/HTTP in, the query API out (Jaeger's /api/...). */
+export const TRACING_OTLP_HTTP_PORT = 4318;
+export const TRACING_QUERY_PORT = 16686;
 /** The edge the host (tests, invariant checks) uses to reach Kafka, through Toxiproxy too. */
 export const HOST_KAFKA_EDGE = "host->kafka";
 
@@ -61,7 +66,7 @@ export class StackStartError extends Error {
 
 interface Running {
   name: string;
-  kind: "service" | "postgres" | "kafka";
+  kind: "service" | "postgres" | "kafka" | "tracing";
   container: StartedTestContainer;
 }
 
@@ -163,6 +168,8 @@ export class Environment {
             return `${e.to}:5432`;
           case "kafka":
             return `${e.to}:${KAFKA_FIRST_EDGE_PORT + kafkaEdges.indexOf(e)}`;
+          case "tracing":
+            return `${e.to}:${TRACING_OTLP_HTTP_PORT}`;
         }
       };
       for (const e of m.edges) {
@@ -216,6 +223,11 @@ export class Environment {
               })
               .withExposedPorts(5432)
               .withWaitStrategy(Wait.forLogMessage(POSTGRES_READY));
+          } else if (spec.kind === "tracing") {
+            c = c
+              .withEnvironment(spec.env)
+              .withExposedPorts(TRACING_QUERY_PORT)
+              .withWaitStrategy(Wait.forLogMessage(TRACING_READY));
           } else {
             const names = kafkaEdges.map((_, i) => `EDGE${i}`);
             const ports = kafkaEdges.map((_, i) => KAFKA_FIRST_EDGE_PORT + i);
@@ -267,6 +279,11 @@ export class Environment {
                 const cred = credentials.get(e.name)!;
                 env[e.dependency.env] =
                   `postgres://${cred.database}:${cred.password}@${addr}/${cred.database}?sslmode=disable`;
+              } else if (e.toKind === "tracing") {
+                env[e.dependency.env] = `http://${addr}`; // OTLP/HTTP takes a URL
+                const delay = m.tracing?.batchDelayMs;
+                if (delay != null && spec.env.OTEL_BSP_SCHEDULE_DELAY === undefined)
+                  env.OTEL_BSP_SCHEDULE_DELAY = String(delay);
               } else {
                 env[e.dependency.env] = addr;
               }
@@ -360,7 +377,7 @@ export type ContainerFault = "kill" | "stop" | "pause" | "unpause" | "restart";
 
 export interface ServiceState {
   name: string;
-  kind: "service" | "postgres" | "kafka" | "toxiproxy";
+  kind: "service" | "postgres" | "kafka" | "tracing" | "toxiproxy";
   container: string;
   state: string;
   ready: boolean | undefined;
@@ -449,6 +466,12 @@ export class StartedStack implements AsyncDisposable {
 
   get toxiproxyUrl(): string {
     return this.toxiproxy.apiUrl();
+  }
+
+  /** The trace backend's query API from this host (direct, not through an edge); undefined without `tracing:`. */
+  traceQueryUrl(): string | undefined {
+    const r = this.running.find((x) => x.kind === "tracing");
+    return r ? `http://${r.container.getHost()}:${r.container.getMappedPort(TRACING_QUERY_PORT)}` : undefined;
   }
 
   /** Kafka's bootstrap address for clients on this host; it goes through the `host->kafka` edge. */
@@ -581,6 +604,7 @@ export class StartedStack implements AsyncDisposable {
       if (r.kind === "toxiproxy") urls.api = this.toxiproxyUrl;
       if (r.kind === "postgres" && info.State.Running)
         urls.postgres = `${r.container.getHost()}:${r.container.getMappedPort(5432)}`;
+      if (r.kind === "tracing" && info.State.Running) urls.query = this.traceQueryUrl()!;
       out.push({
         name: r.name,
         kind: r.kind,

@@ -8,6 +8,8 @@ export const POSTGRES_MAJOR = "15";
 export const KAFKA_VERSION = "4.1.1";
 export const SLF4J_VERSION = "1.7.36";
 export const DEBIAN_SUITE = "bookworm";
+/** Jaeger v2 (cmd/jaeger), the trace backend; pinned in tools/jaeger/go.mod. */
+export const JAEGER_VERSION = "1.76.0";
 
 /** The label that carries the hash of an image's inputs; an image is current when it matches. */
 export const INPUT_HASH_LABEL = "dev.faultline.input-hash";
@@ -57,6 +59,10 @@ export interface GoSourceImage {
   expose: number[];
   /** Go build tags (`go build -tags=...`). */
   tags?: string[];
+  /** Arguments after the entry point (CMD). */
+  cmd?: string[];
+  /** Files of the workspace (also listed in inputs) copied to / in the image, e.g. a config. */
+  files?: string[];
 }
 
 /** A Dockerfile build, as docker compose's `build: { context, dockerfile, args }` (never pulls). */
@@ -115,6 +121,20 @@ export const IMAGES: readonly ImageSpec[] = [
     // Build tags that trim unused code (gRPC's x/net/trace, net/http's bundled HTTP/2); its own
     // checks (test/integration/loadrunner-go.test.ts) run with the same tags.
     tags: ["grpcnotrace", "nethttpomithttp2", "nopgxregisterdefaulttypes"],
+  },
+  {
+    // The trace backend (tools/jaeger): Jaeger v2, in-memory storage, OTLP in, its query API out.
+    // Its module is a tool dependency of tools/jaeger/go.mod (go install refuses its replace directive).
+    kind: "go-source",
+    name: "jaeger",
+    ref: `faultline/jaeger:${JAEGER_VERSION}`,
+    workspace: "tools/jaeger",
+    inputs: ["go.mod", "go.sum", "config.yaml"],
+    pkg: "github.com/jaegertracing/jaeger/cmd/jaeger",
+    binary: "jaeger",
+    cmd: ["--config=/config.yaml"],
+    files: ["config.yaml"],
+    expose: [4318, 16686, 13133],
   },
 ];
 

@@ -107,7 +107,8 @@ export async function inputHash(spec: ImageSpec, root = projectRoot()): Promise<
       const values = { recipe: RECIPE_VERSION, spec: untagged, flags: goBuildFlags(spec) };
       const h = await hashInputs(values, ws, files);
       const pkgDir = path.join(ws, spec.pkg);
-      if (!(await hasGoFiles(pkgDir))) {
+      // A package of a module the workspace requires (not "./...") has no source here to check.
+      if (spec.pkg.startsWith("./") && !(await hasGoFiles(pkgDir))) {
         return {
           spec,
           inputHash: h,
@@ -289,10 +290,17 @@ async function scratchContext(runner: StepRunner, name: string): Promise<string>
   return context;
 }
 
-function scratchDockerfile(binary: string, expose: number[], entrypoint: string[], cmd: string[]): string {
+function scratchDockerfile(
+  binary: string,
+  expose: number[],
+  entrypoint: string[],
+  cmd: string[],
+  files: string[] = [],
+): string {
   return [
     "FROM scratch",
     `COPY ${binary} /${binary}`,
+    ...files.map((f) => `COPY ${f} /${f}`),
     "USER 65532:65532",
     ...expose.map((p) => `EXPOSE ${p}`),
     `ENTRYPOINT ${JSON.stringify(entrypoint)}`,
@@ -351,9 +359,18 @@ async function buildGoSource(spec: GoSourceImage, hash: string, runner: StepRunn
       env: goEnv(),
     },
   );
+  const extra = spec.files ?? [];
+  for (const f of extra)
+    await copyFile(path.join(root, spec.workspace, f), path.join(context, path.basename(f)));
   await writeFile(
     path.join(context, "Dockerfile"),
-    scratchDockerfile(spec.binary, spec.expose, [`/${spec.binary}`], []),
+    scratchDockerfile(
+      spec.binary,
+      spec.expose,
+      [`/${spec.binary}`],
+      spec.cmd ?? [],
+      extra.map((f) => path.basename(f)),
+    ),
   );
   await dockerBuild(runner, spec, hash, context);
 }

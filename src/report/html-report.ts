@@ -19,6 +19,7 @@ import type {
 } from "./journal.ts";
 import { escapeHtml as h } from "./escape.ts";
 import { renderPage, type ChartSpec } from "./html-page.ts";
+import { traceLinks, tracesSection } from "./trace-waterfall.ts";
 import { areaVerdicts, checks, loadRunP95, scenarioOutcome, type Check } from "./verdict.ts";
 
 export const MAX_IDS_SHOWN = 500;
@@ -291,11 +292,15 @@ function probesTable(title: string, ss: SteadyState | undefined, t0: number): st
   return `<div><h4>${h(title)} ${badge(ss.met ? "held" : "failed", ss.met ? "met" : "not met")}</h4>${table(["probe", "tolerance", "value", "", "#at"], rows)}</div>`;
 }
 
-function idsList(ids: string[]): string {
+function idsList(ids: string[], links: Map<string, string> = new Map()): string {
   if (ids.length === 0) return "";
   const shown = ids
     .slice(0, MAX_IDS_SHOWN)
-    .map((id) => `<code>${h(id)}</code>`)
+    .map((id) =>
+      links.has(id)
+        ? `<a href="#${h(links.get(id))}" title="its trace"><code>${h(id)}</code></a>`
+        : `<code>${h(id)}</code>`,
+    )
     .join("");
   const more =
     ids.length > MAX_IDS_SHOWN
@@ -326,10 +331,11 @@ function scenarioArticle(c: Charts, j: Journal, s: ScenarioResult, index: number
         f.end === undefined ? `<b>not healed</b>` : offset(f.end, t0),
       )}${num(f.recoveryMs === null ? "<b>did not recover</b>" : fmtMs(f.recoveryMs))}</tr>`,
   );
+  const links = traceLinks(id, s.traces);
   const invariants = s.invariants.map((v) => {
     const vals = Object.entries(v.evidence.values);
     return `<tr>${td(`<b>${h(v.name)}</b><br><small>${h(v.description)}</small>`)}${td(badge(v.status))}${td(
-      `${h(v.detail)}${idsList(v.evidence.ids)}${
+      `${h(v.detail)}${idsList(v.evidence.ids, links)}${
         vals.length
           ? `<table>${vals.map(([k, x]) => `<tr>${td(h(k))}${td(value(x, v.status !== "held"))}</tr>`).join("")}</table>`
           : ""
@@ -370,6 +376,7 @@ ${
 <h4>Faults</h4>${table(["fault", "kind", "target", "#requested", "#in force", "#healed", "#recovery"], faults)}
 <h4>Invariants</h4>${table(["invariant", "status", "detail and evidence"], invariants)}
 <h4>Rollbacks</h4>${table(["fault", "#start", "#took", "status", "detail"], rollbacks)}
+${tracesSection(s.traces, id)}
 ${s.load ? `<h4>Load during the scenario</h4>${loadFigures(s.load)}` : ""}
 </article>`;
 }

@@ -275,6 +275,34 @@ export const WorkloadSummary = z.object({
   latencyMs: Percentiles.optional(),
 });
 
+/** One span of a trace as the backend's query API returned it (src/trace/model.ts), for the waterfall. */
+export const TraceSpan = z.object({
+  spanId: z.string(),
+  parentId: z.string().optional(),
+  service: z.string(),
+  name: z.string(),
+  kind: z.string().optional(),
+  /** Microseconds since the epoch, and long. */
+  startUs: z.number(),
+  durationUs: z.number().nonnegative(),
+  error: z.boolean().default(false),
+});
+export type TraceSpan = z.infer<typeof TraceSpan>;
+
+/** A trace kept as evidence: of an observed request, or of an order that broke an invariant. */
+export const TraceRecord = z.object({
+  traceId: z.string(),
+  /** Why it is here: "observed request", or the order id it belongs to. */
+  label: z.string(),
+  /** The order ids it shows (to link the evidence of invariants to it). */
+  orderIds: z.array(z.string()).default([]),
+  spans: z.array(TraceSpan),
+  /** The service where the trace breaks, when it does. */
+  brokenAt: z.string().optional(),
+  problems: z.array(z.string()).default([]),
+});
+export type TraceRecord = z.infer<typeof TraceRecord>;
+
 export const ScenarioResult = z.object({
   name: z.string(),
   title: z.string(),
@@ -304,6 +332,8 @@ export const ScenarioResult = z.object({
   failures: z.array(Failure),
   /** Why it aborted: the safeguard, or the harness error. */
   reason: z.string().optional(),
+  /** Traces from the target's trace backend (when it exports traces): observed ones, failed orders'. */
+  traces: z.array(TraceRecord).optional(),
 });
 export type ScenarioResult = z.infer<typeof ScenarioResult>;
 

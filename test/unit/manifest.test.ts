@@ -47,6 +47,7 @@ describe("target manifest", () => {
         "orders->payments",
         "orders->postgres",
         "payments->postgres",
+        ...["gateway", "orders", "payments", "inventory", "notifications"].map((s) => `${s}->tracing`),
       ].sort(),
     );
     expect(m.levels).toEqual([["payments", "inventory", "notifications"], ["orders"], ["gateway"]]);

@@ -241,8 +241,11 @@ func (c *RecordHandler) Handle(ctx context.Context, r *kgo.Record) (err error) {
 	for _, h := range r.Headers {
 		headers[h.Key] = string(h.Value)
 	}
-	// The trace continues from the request that caused the event.
+	// The trace and the request ID continue from the request that caused the event.
 	ctx = tracing.ExtractKafkaHeaders(ctx, headers)
+	if id := headers[logging.RequestIDKey]; logging.ValidRequestID(id) {
+		ctx = logging.WithRequestID(ctx, id)
+	}
 	ctx, span := c.tracer.Start(ctx, r.Topic+" process",
 		trace.WithSpanKind(trace.SpanKindConsumer),
 		trace.WithAttributes(

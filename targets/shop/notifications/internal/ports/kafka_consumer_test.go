@@ -243,6 +243,18 @@ func TestRecordHandler_traceContext_continuesFromKafkaHeaders(t *testing.T) {
 	}
 }
 
+func TestRecordHandler_requestID_continuesFromKafkaHeaders(t *testing.T) {
+	c := newConsumer(t, nil)
+	r := record(t, "ev-1", "order.confirmed", "order-1")
+	r.Headers = append(r.Headers, kgo.RecordHeader{Key: "x-request-id", Value: []byte("req-42")})
+	if err := c.records.Handle(context.Background(), r); err != nil {
+		t.Fatalf("Handle: %v", err)
+	}
+	if !strings.Contains(c.logs.String(), `"request_id":"req-42"`) {
+		t.Fatalf("log lines do not carry the request id from the record's headers:\n%s", c.logs.String())
+	}
+}
+
 func TestKafkaConsumer_stopWithoutBroker_returnsWithinTheBudget(t *testing.T) {
 	c, err := ports.NewKafkaConsumer(ports.KafkaConsumerConfig{Brokers: []string{"127.0.0.1:1"}},
 		app.NewHandleOrderEventHandler(adapters.NewMemoryRepository()), logging.NewWriter(io.Discard, "test", nil), nil)
