@@ -1,4 +1,6 @@
+import { ToxiProxyContainer, type StartedToxiProxyContainer } from "@testcontainers/toxiproxy";
 import { GenericContainer, type StartedTestContainer } from "testcontainers";
+import { imageRef } from "../images/catalog.ts";
 import { bindPublishedPorts } from "./bind-host.ts";
 import { docker } from "./docker-client.ts";
 import { runLabels } from "./run-labels.ts";
@@ -17,6 +19,32 @@ export class LoopbackContainer extends GenericContainer {
  */
 export function managedContainer(image: string): GenericContainer {
   return new LoopbackContainer(image).withLabels(runLabels()).withPullPolicy({ shouldPull: () => false });
+}
+
+/** Toxiproxy's API port (the standard module publishes it and a pool of 32 proxy ports from 8666). */
+export const TOXIPROXY_API_PORT = 8474;
+
+class LoopbackToxiProxyContainer extends ToxiProxyContainer {
+  override async start(): Promise<StartedToxiProxyContainer> {
+    bindPublishedPorts(this);
+    return super.start();
+  }
+}
+
+/**
+ * Toxiproxy through the standard module (@testcontainers/toxiproxy) from faultline's own image:
+ * this run's labels, never pulled, its API and proxy ports published on loopback only. Its
+ * `client` is toxiproxy-node-client's; `createProxy` hands out the next free proxy port.
+ */
+export function managedToxiproxy(image = imageRef("toxiproxy")): ToxiProxyContainer {
+  return new LoopbackToxiProxyContainer(image)
+    .withLabels(runLabels())
+    .withPullPolicy({ shouldPull: () => false });
+}
+
+/** Where a process on this host reaches a started Toxiproxy's API. */
+export function toxiproxyApiUrl(t: StartedTestContainer): string {
+  return `http://${t.getHost()}:${t.getMappedPort(TOXIPROXY_API_PORT)}`;
 }
 
 export interface RunNetwork {

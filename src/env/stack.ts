@@ -2,10 +2,16 @@ import { randomBytes } from "node:crypto";
 import { Wait, type StartedTestContainer } from "testcontainers";
 import { docker, dockerVersion, inspectImage } from "./docker-client.ts";
 import { EdgeHandle, type EdgeState } from "./edge.ts";
-import { createRunNetwork, managedContainer, type RunNetwork } from "./managed-container.ts";
+import type { StartedToxiProxyContainer } from "@testcontainers/toxiproxy";
+import {
+  createRunNetwork,
+  managedContainer,
+  managedToxiproxy,
+  toxiproxyApiUrl,
+  type RunNetwork,
+} from "./managed-container.ts";
 import { resolveImage, type Edge, type Manifest } from "./manifest.ts";
 import { LABEL_DETACHED, runId as currentRunId } from "./run-labels.ts";
-import { ToxiproxyContainer, type StartedToxiproxyContainer } from "./toxiproxy-container.ts";
 
 /** Kafka listeners: one per edge (advertised as that edge's proxy), plus one for the host. */
 const KAFKA_FIRST_EDGE_PORT = 9100;
@@ -103,7 +109,7 @@ export class Environment {
     const started: Running[] = [];
     const serviceEnv = new Map<string, Record<string, string>>();
     let network: RunNetwork | undefined;
-    let toxiproxy: StartedToxiproxyContainer | undefined;
+    let toxiproxy: StartedToxiProxyContainer | undefined;
     const timings: ContainerTiming[] = [];
     const record = async (name: string, c: StartedTestContainer, readyAt: number) => {
       const info = await docker().getContainer(c.getId()).inspect();
@@ -127,8 +133,7 @@ export class Environment {
 
       emit({ type: "phase", phase: "toxiproxy" });
       emit({ type: "starting", name: "toxiproxy" });
-      const kafkaCount = Object.values(m.infrastructure).filter((i) => i.kind === "kafka").length;
-      toxiproxy = await new ToxiproxyContainer(undefined, m.edges.length + kafkaCount)
+      toxiproxy = await managedToxiproxy()
         .withLabels(extraLabels)
         .withNetworkMode(network.name)
         .withNetworkAliases("toxiproxy")
@@ -155,17 +160,18 @@ export class Environment {
         }
       };
       for (const e of m.edges) {
-        const p = await toxiproxy.createProxy(e.name, upstreamOf(e));
-        listenPorts.set(e.name, p.listenPort);
+        const p = await toxiproxy.createProxy({ name: e.name, upstream: upstreamOf(e) });
+        const listenPort = Number(p.instance.listen.slice(p.instance.listen.lastIndexOf(":") + 1));
+        listenPorts.set(e.name, listenPort);
         hostPorts.set(e.name, p.port);
-        emit({ type: "proxy", name: e.name, listen: `toxiproxy:${p.listenPort}`, upstream: upstreamOf(e) });
+        emit({ type: "proxy", name: e.name, listen: `toxiproxy:${listenPort}`, upstream: upstreamOf(e) });
       }
       let hostKafka: { host: string; port: number } | undefined;
       if (kafkaName) {
-        const p = await toxiproxy.createProxy(
-          HOST_KAFKA_EDGE,
-          `${kafkaName}:${KAFKA_FIRST_EDGE_PORT + kafkaEdges.length}`,
-        );
+        const p = await toxiproxy.createProxy({
+          name: HOST_KAFKA_EDGE,
+          upstream: `${kafkaName}:${KAFKA_FIRST_EDGE_PORT + kafkaEdges.length}`,
+        });
         hostKafka = { host: p.host, port: p.port };
         emit({
           type: "proxy",
@@ -376,7 +382,7 @@ export class StartedStack implements AsyncDisposable {
     readonly manifest: Manifest,
     readonly runId: string,
     readonly network: RunNetwork,
-    readonly toxiproxy: StartedToxiproxyContainer,
+    readonly toxiproxy: StartedToxiProxyContainer,
     private readonly running: Running[],
     private readonly credentials: Map<string, { database: string; password: string }>,
     private readonly hostKafka: { host: string; port: number } | undefined,
@@ -449,7 +455,7 @@ export class StartedStack implements AsyncDisposable {
   }
 
   get toxiproxyUrl(): string {
-    return this.toxiproxy.apiUrl();
+    return toxiproxyApiUrl(this.toxiproxy);
   }
 
   /** Kafka's bootstrap address for clients on this host; it goes through the `host->kafka` edge. */

@@ -1,10 +1,7 @@
+import type { CreatedProxy, StartedToxiProxyContainer } from "@testcontainers/toxiproxy";
 import type { Latency } from "toxiproxy-node-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  ToxiproxyContainer,
-  type CreatedProxy,
-  type StartedToxiproxyContainer,
-} from "../../src/env/toxiproxy-container.ts";
+import { managedToxiproxy } from "../../src/env/managed-container.ts";
 
 /** Sorted wall times of `n` HTTP GETs to url, in ms. */
 async function latencies(url: string, n = 7): Promise<number[]> {
@@ -21,14 +18,14 @@ async function latencies(url: string, n = 7): Promise<number[]> {
 const median = (xs: number[]) => xs[Math.floor(xs.length / 2)]!;
 
 describe("faultline/toxiproxy image", () => {
-  let toxiproxy: StartedToxiproxyContainer;
+  let toxiproxy: StartedToxiProxyContainer;
   let proxied: CreatedProxy;
   let url: string;
 
   beforeAll(async () => {
-    toxiproxy = await new ToxiproxyContainer().start();
+    toxiproxy = await managedToxiproxy().start();
     // Toxiproxy's own HTTP API is the upstream: a real server inside the container.
-    proxied = await toxiproxy.createProxy("self", "localhost:8474");
+    proxied = await toxiproxy.createProxy({ name: "self", upstream: "localhost:8474" });
     url = `http://${proxied.host}:${proxied.port}/version`;
   });
   afterAll(async () => {
@@ -41,7 +38,7 @@ describe("faultline/toxiproxy image", () => {
 
   it("a 200 ms latency toxic adds at least 200 ms, and removing it restores the latency", async () => {
     const before = await latencies(url);
-    await proxied.proxy.addToxic<Latency>({
+    await proxied.instance.addToxic<Latency>({
       name: "slow",
       type: "latency",
       stream: "downstream",
@@ -57,7 +54,7 @@ describe("faultline/toxiproxy image", () => {
       `latency toxic 200 ms: median ${median(before).toFixed(1)} -> ${median(slowed).toFixed(1)} ms (+${(median(slowed) - median(before)).toFixed(1)})`,
     );
 
-    await (await proxied.proxy.getToxic("slow")).remove();
+    await (await proxied.instance.getToxic("slow")).remove();
     // While the toxic is there no response comes back in under 200 ms: one that does shows it
     // is gone (polled with a deadline, no upper bound on a single measurement).
     await expect
@@ -66,19 +63,11 @@ describe("faultline/toxiproxy image", () => {
   });
 
   it("a disabled proxy refuses connections until it is enabled again", async () => {
-    await proxied.proxy.update({
-      enabled: false,
-      listen: proxied.proxy.listen,
-      upstream: proxied.proxy.upstream,
-    });
+    await proxied.setEnabled(false);
     // Turned away at once (refused, or closed by Docker's port proxy), not left hanging: no
     // timeout here, a hang would fail the test.
     await expect(fetch(url)).rejects.toThrow("fetch failed");
-    await proxied.proxy.update({
-      enabled: true,
-      listen: proxied.proxy.listen,
-      upstream: proxied.proxy.upstream,
-    });
+    await proxied.setEnabled(true);
     await expect
       .poll(async () => (await fetch(url).catch(() => undefined))?.status, { timeout: 30_000, interval: 100 })
       .toBe(200);
