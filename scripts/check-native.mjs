@@ -27,7 +27,7 @@ function loads() {
   // This version of Node.js requires NODE_MODULE_VERSION 137. ..."
   const text = probe.stderr || `exit ${probe.status ?? probe.signal}`;
   return (
-    text.match(/NODE_MODULE_VERSION \d+[^.]*\. [^.]*NODE_MODULE_VERSION \d+/)?.[0] ??
+    text.match(/NODE_MODULE_VERSION \d+\.[\s\S]*?NODE_MODULE_VERSION \d+/)?.[0].replace(/\s+/g, " ") ??
     text.split("\n").find((l) => /Error/.test(l)) ??
     text.split("\n")[0]
   );
