@@ -21,8 +21,10 @@ export function managedContainer(image: string): GenericContainer {
   return new LoopbackContainer(image).withLabels(runLabels()).withPullPolicy({ shouldPull: () => false });
 }
 
-/** Toxiproxy's API port (the standard module publishes it and a pool of 32 proxy ports from 8666). */
+/** Toxiproxy's API port; the standard module publishes it and a fixed pool of proxy ports. */
 export const TOXIPROXY_API_PORT = 8474;
+/** How many proxies one Toxiproxy can serve: the module's pool (8666-8697). */
+export const TOXIPROXY_PROXY_PORTS = 32;
 
 class LoopbackToxiProxyContainer extends ToxiProxyContainer {
   override async start(): Promise<StartedToxiProxyContainer> {

@@ -1,13 +1,14 @@
 import { randomBytes } from "node:crypto";
+import type { StartedToxiProxyContainer } from "@testcontainers/toxiproxy";
 import { Wait, type StartedTestContainer } from "testcontainers";
 import { docker, dockerVersion, inspectImage } from "./docker-client.ts";
 import { EdgeHandle, type EdgeState } from "./edge.ts";
-import type { StartedToxiProxyContainer } from "@testcontainers/toxiproxy";
 import {
   createRunNetwork,
   managedContainer,
   managedToxiproxy,
   toxiproxyApiUrl,
+  TOXIPROXY_PROXY_PORTS,
   type RunNetwork,
 } from "./managed-container.ts";
 import { resolveImage, type Edge, type Manifest } from "./manifest.ts";
@@ -84,6 +85,19 @@ export class Environment {
     const m = this.manifest;
     const emit = this.opts.onEvent ?? (() => {});
     const t0 = Date.now();
+    // One proxy per edge, plus the host's way to Kafka, from the module's fixed pool of ports.
+    const hasKafka = Object.values(m.infrastructure).some((i) => i.kind === "kafka");
+    if (m.edges.length + (hasKafka ? 1 : 0) > TOXIPROXY_PROXY_PORTS) {
+      const most = TOXIPROXY_PROXY_PORTS - (hasKafka ? 1 : 0);
+      throw new StackStartError(
+        "toxiproxy",
+        `Cannot start target "${m.name}" (${m.file}): its dependsOn entries make ${m.edges.length} edges, ` +
+          `each a Toxiproxy proxy${hasKafka ? " (and one more for the host's way to Kafka)" : ""}, ` +
+          `and one Toxiproxy has ${TOXIPROXY_PROXY_PORTS} proxy ports. ` +
+          `Fix: list at most ${most} dependsOn entries in the manifest (split the target).`,
+      );
+    }
+
     await dockerVersion();
 
     // Preflight: every image exists locally, before any container starts.
