@@ -147,7 +147,7 @@ export class Environment {
 
       emit({ type: "phase", phase: "toxiproxy" });
       emit({ type: "starting", name: "toxiproxy" });
-      toxiproxy = await managedToxiproxy()
+      toxiproxy = await managedToxiproxy(m.edges.length + (hasKafka ? 1 : 0))
         .withLabels(extraLabels)
         .withNetworkMode(network.name)
         .withNetworkAliases("toxiproxy")

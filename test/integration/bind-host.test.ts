@@ -70,7 +70,7 @@ describe("FAULTLINE_BIND_HOST", () => {
     process.env.FAULTLINE_BIND_HOST = "0.0.0.0";
     const err = vi.spyOn(process.stderr, "write");
     try {
-      const tp = await managedToxiproxy().start();
+      const tp = await managedToxiproxy(1).start();
       try {
         expect(new Set(await bindings(tp.getId()))).toEqual(new Set(["0.0.0.0"]));
       } finally {

@@ -1,6 +1,7 @@
 import type { CreatedProxy, StartedToxiProxyContainer } from "@testcontainers/toxiproxy";
 import type { Latency } from "toxiproxy-node-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { docker } from "../../src/env/docker-client.ts";
 import { managedToxiproxy } from "../../src/env/managed-container.ts";
 
 /** Sorted wall times of `n` HTTP GETs to url, in ms. */
@@ -71,5 +72,31 @@ describe("faultline/toxiproxy image", () => {
     await expect
       .poll(async () => (await fetch(url).catch(() => undefined))?.status, { timeout: 30_000, interval: 100 })
       .toBe(200);
+  });
+});
+
+describe("managedToxiproxy(n)", () => {
+  it("publishes the API and only the first n proxy ports of the module's pool, and hands them out in order", async () => {
+    const tp = await managedToxiproxy(2).start();
+    try {
+      const info = await docker().getContainer(tp.getId()).inspect();
+      expect(Object.keys(info.NetworkSettings.Ports ?? {}).sort()).toEqual([
+        "8474/tcp",
+        "8666/tcp",
+        "8667/tcp",
+      ]);
+      const a = await tp.createProxy({ name: "a", upstream: "localhost:8474" });
+      const b = await tp.createProxy({ name: "b", upstream: "localhost:8474" });
+      // Toxiproxy reports the address it listens on, e.g. "[::]:8666".
+      expect([a.instance.listen, b.instance.listen].map((l) => l.slice(l.lastIndexOf(":") + 1))).toEqual([
+        "8666",
+        "8667",
+      ]);
+      expect((await fetch(`http://${b.host}:${b.port}/version`)).status).toBe(200);
+      // A third proxy has no published port: refused, not silently unreachable.
+      await expect(tp.createProxy({ name: "c", upstream: "localhost:8474" })).rejects.toThrow(/8668/);
+    } finally {
+      await tp.stop({ remove: true });
+    }
   });
 });
