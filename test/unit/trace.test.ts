@@ -15,17 +15,17 @@ infrastructure:
   bus: { kind: kafka, image: kafka }
 services:
   api:
-    image: shop-gateway
+    image: demo/api:1
     ports: { http: 8080 }
     dependsOn:
       worker: { env: WORKER_ADDR, port: grpc }
   worker:
-    image: shop-orders
+    image: demo/worker:1
     ports: { http: 8080, grpc: 9090 }
     dependsOn:
       bus: { env: KAFKA_BROKERS }
   mailer:
-    image: shop-notifications
+    image: demo/mailer:1
     ports: { http: 8080 }
     dependsOn:
       bus: { env: KAFKA_BROKERS }
@@ -137,7 +137,7 @@ describe("manifest: tracing", () => {
   it("reserves the name tracing and refuses infrastructure of kind tracing", () => {
     expect(
       problems(
-        manifest("", "  tracing:\n    image: shop-orders\n    ports: { http: 8080 }\n").replace("", "") +
+        manifest("", "  tracing:\n    image: demo/worker:1\n    ports: { http: 8080 }\n").replace("", "") +
           "tracing: {}\n",
       ),
     ).toEqual([expect.stringMatching(/services\.tracing: the name "tracing" is reserved/)]);
