@@ -42,6 +42,12 @@ describe("checks and verdicts", () => {
     };
     expect(scenarioOutcome(missed, detection).status).toBe("failed");
     expect(scenarioOutcome(missed).message).toMatch(/did not catch no-retry/);
+    // Held with a switch it does not claim (chaos run --sabotage on a whole catalog): nothing was expected.
+    const unclaimed = { ...missed, catches: [] };
+    expect(scenarioOutcome(unclaimed)).toMatchObject({
+      status: "passed",
+      message: "held with no-retry, which it does not claim to catch",
+    });
   });
 
   it("never counts an aborted scenario as a pass, and skips an interrupted one", () => {
