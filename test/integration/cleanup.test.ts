@@ -8,6 +8,7 @@ import { imageRef } from "../../src/images/catalog.ts";
 import { LABEL_RUN_ID, runLabels } from "../../src/env/run-labels.ts";
 import { projectRoot } from "../../src/paths.ts";
 import { killOnce } from "../../src/run/kill-matrix.ts";
+import { runFaultline } from "../support/faultline-cli.ts";
 
 async function resourcesOf(runId: string) {
   const filters = JSON.stringify({ label: [`${LABEL_RUN_ID}=${runId}`] });
@@ -109,7 +110,10 @@ describe("a `faultline up` killed half-way", () => {
       expect((await resourcesOf(runId)).containers).toBeGreaterThanOrEqual(want);
       const down = await run(["down", "--all"], env);
       expect(down.code, down.out).toBe(0);
-      expect(down.out).toMatch(new RegExp(`no state file \\(run ${runId}\\)`));
+      // Its sweep (owner dead) or --all (no state file) removes it, and says so.
+      expect(down.out).toMatch(
+        new RegExp(`faultline: removed what dead runs left: |no state file \\(run ${runId}\\)`),
+      );
       // A create request in flight at the kill may land after: the sweep takes what is left.
       await sweepLeftovers();
       expect(await resourcesOf(runId)).toEqual({ containers: 0, networks: 0 });
@@ -139,6 +143,29 @@ describe("a `faultline up` killed half-way", () => {
         { timeout: 30_000 },
       )
       .toEqual({ containers: 0, networks: 0 });
+  }, 240_000);
+});
+
+describe("a detached stack recorded by another checkout", () => {
+  it("is kept by every sweep and by `down --all` run with another cache directory", async () => {
+    const runId = `elsewhere-${randomUUID()}`;
+    const theirs = { FAULTLINE_RUN_ID: runId, FAULTLINE_CACHE_DIR: path.join("/tmp", `faultline-${runId}`) };
+    const mine = { FAULTLINE_CACHE_DIR: path.join("/tmp", `faultline-mine-${runId}`) };
+    const up = await runFaultline(["up"], theirs);
+    expect(up.code, up.stderr).toBe(0);
+    try {
+      const before = (await resourcesOf(runId)).containers;
+      expect(before).toBeGreaterThan(0);
+      // Its `up` has exited (owner dead) and no state file here names it: only its mark keeps it.
+      await sweepLeftovers();
+      const down = await runFaultline(["down", "--all"], mine);
+      expect(down.code, down.stderr).toBe(0);
+      expect(down.stderr).not.toContain(runId);
+      expect((await resourcesOf(runId)).containers).toBe(before);
+    } finally {
+      expect((await runFaultline(["down"], theirs)).code).toBe(0);
+    }
+    expect(await resourcesOf(runId)).toEqual({ containers: 0, networks: 0 });
   }, 240_000);
 });
 
