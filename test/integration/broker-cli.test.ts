@@ -21,6 +21,9 @@ const missing = productInteraction("SKU-404", { body: { sku: "SKU-404" } });
 
 const b = fixture.brokerArgs;
 
+/** A command line's words, as typed. */
+const args = (line: string) => line.split(" ");
+
 describe("pact broker CLI against the local broker", { timeout: 120_000 }, () => {
   it("publishes a pact with version, branch and tags", async () => {
     const file = writePact(pacts, "cli-web", "cli-api", [sku1]);
@@ -29,12 +32,8 @@ describe("pact broker CLI against the local broker", { timeout: 120_000 }, () =>
       "publish",
       file,
       ...b(),
-      "--consumer-app-version",
-      "1.0.0",
-      "--branch",
-      "main",
-      "--tag",
-      "dev,rc",
+      ...args("--consumer-app-version 1.0.0 --branch main --tag"),
+      "dev, rc",
       "--build-url",
       "http://ci/1",
     ]);
@@ -46,10 +45,7 @@ describe("pact broker CLI against the local broker", { timeout: 120_000 }, () =>
     const described = await pactBroker([
       "describe-version",
       ...b(),
-      "--pacticipant",
-      "cli-web",
-      "--version",
-      "1.0.0",
+      ...args("--pacticipant cli-web --version 1.0.0"),
     ]);
     expect(described.code).toBe(0);
     expect(described.stdout).toMatch(/1\.0\.0\s+┆\s+dev, rc/);
@@ -70,21 +66,13 @@ describe("pact broker CLI against the local broker", { timeout: 120_000 }, () =>
     const created = await pactBroker([
       "create-or-update-pacticipant",
       ...b(),
-      "--name",
-      "cli-mobile",
-      "--main-branch",
-      "trunk",
+      ...args("--name cli-mobile --main-branch trunk"),
     ]);
     expect(created.code, created.stdout + created.stderr).toBe(0);
     const updated = await pactBroker([
       "create-or-update-pacticipant",
       ...b(),
-      "--name",
-      "cli-mobile",
-      "--main-branch",
-      "main",
-      "--repository-url",
-      "https://git.example/cli-mobile",
+      ...args("--name cli-mobile --main-branch main --repository-url https://git.example/cli-mobile"),
     ]);
     expect(updated.code).toBe(0);
     const described = await pactBroker(["describe-pacticipant", ...b(), "--name", "cli-mobile"]);
@@ -99,10 +87,7 @@ describe("pact broker CLI against the local broker", { timeout: 120_000 }, () =>
     const env = await pactBroker([
       "create-environment",
       ...b(),
-      "--name",
-      "staging",
-      "--display-name",
-      "Staging",
+      ...args("--name staging --display-name Staging"),
     ]);
     expect(env.code, env.stdout + env.stderr).toBe(0);
     expect(env.stdout).toMatch(/Created staging environment in the Pact Broker with UUID [0-9a-f-]{36}/);
@@ -112,12 +97,7 @@ describe("pact broker CLI against the local broker", { timeout: 120_000 }, () =>
     const deployed = await pactBroker([
       "record-deployment",
       ...b(),
-      "--pacticipant",
-      "cli-web",
-      "--version",
-      "1.0.0",
-      "--environment",
-      "staging",
+      ...args("--pacticipant cli-web --version 1.0.0 --environment staging"),
     ]);
     expect(deployed.code, deployed.stdout + deployed.stderr).toBe(0);
     expect(deployed.stdout).toContain(
@@ -126,12 +106,7 @@ describe("pact broker CLI against the local broker", { timeout: 120_000 }, () =>
     const released = await pactBroker([
       "record-release",
       ...b(),
-      "--pacticipant",
-      "cli-web",
-      "--version",
-      "1.0.0",
-      "--environment",
-      "staging",
+      ...args("--pacticipant cli-web --version 1.0.0 --environment staging"),
     ]);
     expect(released.code).toBe(0);
     expect(released.stdout).toContain(
@@ -140,12 +115,7 @@ describe("pact broker CLI against the local broker", { timeout: 120_000 }, () =>
     const unknownEnv = await pactBroker([
       "record-deployment",
       ...b(),
-      "--pacticipant",
-      "cli-web",
-      "--version",
-      "1.0.0",
-      "--environment",
-      "nowhere",
+      ...args("--pacticipant cli-web --version 1.0.0 --environment nowhere"),
     ]);
     expect(unknownEnv.code).not.toBe(0);
     expect(unknownEnv.stdout).toContain("Environment nowhere does not exist");
@@ -153,12 +123,7 @@ describe("pact broker CLI against the local broker", { timeout: 120_000 }, () =>
     const tagged = await pactBroker([
       "create-version-tag",
       ...b(),
-      "--pacticipant",
-      "cli-web",
-      "--version",
-      "1.0.0",
-      "--tag",
-      "staging",
+      ...args("--pacticipant cli-web --version 1.0.0 --tag staging"),
     ]);
     expect(tagged.code).toBe(0);
 
@@ -179,20 +144,17 @@ describe("pact broker CLI against the local broker", { timeout: 120_000 }, () =>
       const created = await pactBroker([
         "create-or-update-pacticipant",
         ...b(),
-        "--name",
-        "shop-web",
-        "--main-branch",
-        "main",
+        ...args("--name shop-web --main-branch main"),
       ]);
       expect(created.code).toBe(0);
-      const env = await pactBroker(["create-environment", ...b(), "--name", "production", "--production"]);
+      const env = await pactBroker(["create-environment", ...b(), ...args("--name production --production")]);
       expect(env.code).toBe(0);
     });
 
     it("says yes for a consumer version whose pact the deployed provider verified", async () => {
       const file = writePact(pacts, "shop-web", "shop-api", [sku1]);
       expect(
-        (await pactBroker(["publish", file, ...b(), "--consumer-app-version", "1", "--branch", "main"])).code,
+        (await pactBroker(["publish", file, ...b(), ...args("--consumer-app-version 1 --branch main")])).code,
       ).toBe(0);
       const from = fixture.recorder.mark();
       const verified = await verifyFromBroker({
@@ -214,24 +176,14 @@ describe("pact broker CLI against the local broker", { timeout: 120_000 }, () =>
       const deployed = await pactBroker([
         "record-deployment",
         ...b(),
-        "--pacticipant",
-        "shop-api",
-        "--version",
-        "p1",
-        "--environment",
-        "production",
+        ...args("--pacticipant shop-api --version p1 --environment production"),
       ]);
       expect(deployed.code).toBe(0);
 
       const r = await pactBroker([
         "can-i-deploy",
         ...b(),
-        "--pacticipant",
-        "shop-web",
-        "--version",
-        "1",
-        "--to-environment",
-        "production",
+        ...args("--pacticipant shop-web --version 1 --to-environment production"),
       ]);
       expect(r.code, r.stdout).toBe(0);
       expect(r.stdout).toMatch(/shop-web\s+┆\s+1\s+┆\s+shop-api\s+┆\s+p1\s+┆\s+true/);
@@ -242,12 +194,7 @@ describe("pact broker CLI against the local broker", { timeout: 120_000 }, () =>
       const providerSide = await pactBroker([
         "can-i-deploy",
         ...b(),
-        "--pacticipant",
-        "shop-api",
-        "--version",
-        "p1",
-        "--to-environment",
-        "production",
+        ...args("--pacticipant shop-api --version p1 --to-environment production"),
       ]);
       expect(providerSide.code, providerSide.stdout).toBe(0);
     });
@@ -255,18 +202,13 @@ describe("pact broker CLI against the local broker", { timeout: 120_000 }, () =>
     it("says yes for a new consumer version with identical content (results are shared by content)", async () => {
       const file = writePact(pacts, "shop-web", "shop-api", [sku1]);
       expect(
-        (await pactBroker(["publish", file, ...b(), "--consumer-app-version", "1.1", "--branch", "main"]))
+        (await pactBroker(["publish", file, ...b(), ...args("--consumer-app-version 1.1 --branch main")]))
           .code,
       ).toBe(0);
       const r = await pactBroker([
         "can-i-deploy",
         ...b(),
-        "--pacticipant",
-        "shop-web",
-        "--version",
-        "1.1",
-        "--to-environment",
-        "production",
+        ...args("--pacticipant shop-web --version 1.1 --to-environment production"),
       ]);
       expect(r.code, r.stdout).toBe(0);
       expect(r.stdout).toContain("Computer says yes");
@@ -275,18 +217,13 @@ describe("pact broker CLI against the local broker", { timeout: 120_000 }, () =>
     it("says no (non-zero exit) for a consumer version whose pact was never verified", async () => {
       const file = writePact(pacts, "shop-web", "shop-api", [sku1, sku2]);
       expect(
-        (await pactBroker(["publish", file, ...b(), "--consumer-app-version", "2", "--branch", "feat-sku2"]))
+        (await pactBroker(["publish", file, ...b(), ...args("--consumer-app-version 2 --branch feat-sku2")]))
           .code,
       ).toBe(0);
       const r = await pactBroker([
         "can-i-deploy",
         ...b(),
-        "--pacticipant",
-        "shop-web",
-        "--version",
-        "2",
-        "--to-environment",
-        "production",
+        ...args("--pacticipant shop-web --version 2 --to-environment production"),
       ]);
       expect(r.code).not.toBe(0);
       expect(r.stdout).toContain(
@@ -303,10 +240,7 @@ describe("pact broker CLI against the local broker", { timeout: 120_000 }, () =>
             "publish",
             file,
             ...b(),
-            "--consumer-app-version",
-            "3",
-            "--branch",
-            "feat-missing",
+            ...args("--consumer-app-version 3 --branch feat-missing"),
           ])
         ).code,
       ).toBe(0);
@@ -325,12 +259,7 @@ describe("pact broker CLI against the local broker", { timeout: 120_000 }, () =>
       const r = await pactBroker([
         "can-i-deploy",
         ...b(),
-        "--pacticipant",
-        "shop-web",
-        "--version",
-        "3",
-        "--to-environment",
-        "production",
+        ...args("--pacticipant shop-web --version 3 --to-environment production"),
       ]);
       expect(r.code).not.toBe(0);
       expect(r.stdout).toMatch(/shop-web\s+┆\s+3\s+┆\s+shop-api\s+┆\s+p1\s+┆\s+false/);
@@ -344,12 +273,7 @@ describe("pact broker CLI against the local broker", { timeout: 120_000 }, () =>
       const r = await pactBroker([
         "can-i-deploy",
         ...b(),
-        "--pacticipant",
-        "shop-web",
-        "--version",
-        "999",
-        "--to-environment",
-        "production",
+        ...args("--pacticipant shop-web --version 999 --to-environment production"),
       ]);
       expect(r.code).not.toBe(0);
       expect(r.stdout).toContain("No pacts or verifications have been published for version 999 of shop-web");
@@ -359,27 +283,13 @@ describe("pact broker CLI against the local broker", { timeout: 120_000 }, () =>
       const yes = await pactBroker([
         "can-i-deploy",
         ...b(),
-        "--pacticipant",
-        "shop-web",
-        "--version",
-        "1",
-        "--pacticipant",
-        "shop-api",
-        "--version",
-        "p1",
+        ...args("--pacticipant shop-web --version 1 --pacticipant shop-api --version p1"),
       ]);
       expect(yes.code, yes.stdout).toBe(0);
       const no = await pactBroker([
         "can-i-deploy",
         ...b(),
-        "--pacticipant",
-        "shop-web",
-        "--version",
-        "3",
-        "--pacticipant",
-        "shop-api",
-        "--version",
-        "p1",
+        ...args("--pacticipant shop-web --version 3 --pacticipant shop-api --version p1"),
       ]);
       expect(no.code).not.toBe(0);
       expect(no.stdout).toContain(

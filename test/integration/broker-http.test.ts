@@ -49,6 +49,9 @@ async function post(
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
 
+/** A command line's words, as typed. */
+const args = (line: string) => line.split(" ");
+
 describe("broker auth", { timeout: 60_000 }, () => {
   let broker: StartedBrokerServer;
   beforeAll(async () => {
@@ -112,24 +115,14 @@ describe("broker auth", { timeout: 60_000 }, () => {
       "create-environment",
       "--broker-base-url",
       basic.url,
-      "--broker-username",
-      "ci",
-      "--broker-password",
-      "pw",
-      "--name",
-      "basic-env",
+      ...args("--broker-username ci --broker-password pw --name basic-env"),
     ]);
     expect(ok.code, ok.stdout + ok.stderr).toBe(0);
     const bad = await pactBroker([
       "create-environment",
       "--broker-base-url",
       basic.url,
-      "--broker-username",
-      "ci",
-      "--broker-password",
-      "wrong",
-      "--name",
-      "basic-env-2",
+      ...args("--broker-username ci --broker-password wrong --name basic-env-2"),
     ]);
     expect(bad.code).not.toBe(0);
   });
@@ -239,10 +232,7 @@ describe("the HTML page", { timeout: 60_000 }, () => {
           file,
           "--broker-base-url",
           broker.url,
-          "--consumer-app-version",
-          "7",
-          "--branch",
-          "main",
+          ...args("--consumer-app-version 7 --branch main"),
         ])
       ).code,
     ).toBe(0);
