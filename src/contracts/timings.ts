@@ -2,13 +2,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { reportsDir } from "../paths.ts";
-
-export function median(values: number[]): number {
-  if (values.length === 0) return NaN;
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
+import { median } from "../statistics.ts";
 
 /** Collects named durations and prints/stores their medians (reports/contracts/timings-<name>.json). */
 export class Timings {

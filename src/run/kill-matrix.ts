@@ -10,6 +10,7 @@ import { docker } from "../docker-client.ts";
 import { LABEL_MANAGED, LABEL_RUN_ID } from "../env/run-labels.ts";
 import type { StackStateFile } from "../env/stack-state.ts";
 import { cacheDir, projectRoot } from "../paths.ts";
+import { pollUntil } from "../poll.ts";
 
 /**
  * The kill matrix (issue: nothing leaks, whatever kills us): start a faultline command, kill it at
@@ -161,17 +162,13 @@ function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number 
   });
 }
 
+/** True once `cond` holds, false when `timeoutMs` passed first. */
 async function until(
   cond: () => boolean | Promise<boolean>,
   timeoutMs: number,
   everyMs = 100,
 ): Promise<boolean> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    if (await cond()) return true;
-    if (Date.now() >= end) return false;
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
+  return (await pollUntil(cond, (ok) => ok, { timeoutMs, intervalMs: everyMs })).done;
 }
 
 /** Runs one case: start, kill at its moment, count, run the next command, count again. */

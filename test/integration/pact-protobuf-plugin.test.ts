@@ -9,7 +9,7 @@ import { execFile, spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { median } from "../../src/contracts/timings.ts";
+import { median } from "../../src/statistics.ts";
 import { useProtobufPlugin } from "../../src/contracts/protobuf-plugin.ts";
 import { projectRoot, reportsDir } from "../../src/paths.ts";
 
