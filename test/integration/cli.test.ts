@@ -134,7 +134,8 @@ describe("the faultline CLI, as a user runs it", () => {
     const down = await faultline("down", "--json");
     expect(down.code).toBe(0);
     const removed = JSON.parse(down.stdout) as { target: string; containers: string[]; networks: string[] }[];
-    expect(removed[0]?.containers).toHaveLength(8);
+    // Toxiproxy, PostgreSQL, Kafka, the trace backend and the five services.
+    expect(removed[0]?.containers).toHaveLength(9);
     expect(removed[0]?.networks).toHaveLength(1);
   });
 });
