@@ -27,24 +27,9 @@ export default defineConfig({
           name: "integration",
           globalSetup: ["./test/global-setup.ts"],
           include: ["test/integration/**/*.test.ts", "suites/**/*.test.ts"],
-          exclude: ["suites/chaos/**"],
           testTimeout: 180_000,
           hookTimeout: 300_000,
           // Containers are heavy on two cores: one file at a time.
-          fileParallelism: false,
-        },
-      },
-      {
-        // The chaos catalog (half of the run's time) on a stack of its own, beside the integration
-        // files: projects run side by side, one file at a time each. Both use one global set-up:
-        // one run id, one sweep, and one leak check once both have finished.
-        extends: true,
-        test: {
-          name: "chaos",
-          globalSetup: ["./test/global-setup.ts"],
-          include: ["suites/chaos/**/*.test.ts"],
-          testTimeout: 180_000,
-          hookTimeout: 300_000,
           fileParallelism: false,
         },
       },

@@ -6,40 +6,24 @@ import { LABEL_RUN_ID } from "../src/env/run-labels.ts";
 import { watchParent } from "../src/env/parent-watch.ts";
 
 /**
- * Once per `vitest run` for the projects that use Docker (integration and chaos, which run side
- * by side; the unit project needs no Docker and has no global set-up): check that Docker answers,
- * sweep what dead runs left, give every worker of every project one run id (so their containers
- * share it), and when the last of them tears down, remove this run's resources and fail if any
+ * Once per `vitest run` of the integration project (the unit project needs no Docker and has no
+ * global set-up): check that Docker answers, sweep what dead runs left, give every worker one run
+ * id (so their containers share it), and at the end remove this run's resources and fail if any
  * remained. A Docker error is an error here, never "nothing leaked".
  */
-interface SharedRun {
-  runId: string;
-  users: number;
-}
-const SHARED = Symbol.for("faultline.test-run");
-
 export async function setup(): Promise<() => Promise<void>> {
-  const g = globalThis as { [SHARED]?: SharedRun };
-  if (!g[SHARED]) {
-    // Started by faultline (the main job's consumer tests): end with it.
-    watchParent();
-    const run: SharedRun = { runId: `test-${randomUUID()}`, users: 0 };
-    process.env.FAULTLINE_RUN_ID = run.runId;
-    await dockerVersion();
-    const swept = await sweepLeftovers();
-    if (swept.containers.length + swept.networks.length + swept.volumes.length > 0) {
-      console.warn(
-        `faultline: swept leftovers of dead runs: ${swept.containers.length} container(s), ${swept.networks.length} network(s), ${swept.volumes.length} volume(s)`,
-      );
-    }
-    g[SHARED] = run;
+  // Started by faultline (the main job's consumer tests): end with it.
+  watchParent();
+  process.env.FAULTLINE_RUN_ID = `test-${randomUUID()}`;
+  const runId = process.env.FAULTLINE_RUN_ID;
+  await dockerVersion();
+  const swept = await sweepLeftovers();
+  if (swept.containers.length + swept.networks.length + swept.volumes.length > 0) {
+    console.warn(
+      `faultline: swept leftovers of dead runs: ${swept.containers.length} container(s), ${swept.networks.length} network(s), ${swept.volumes.length} volume(s)`,
+    );
   }
-  const run = g[SHARED];
-  run.users += 1;
-  return async () => {
-    run.users -= 1;
-    if (run.users === 0) await leakCheck(run.runId);
-  };
+  return () => leakCheck(runId);
 }
 
 /**

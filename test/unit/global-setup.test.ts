@@ -57,6 +57,5 @@ describe("vitest projects", () => {
 
   it("the integration project keeps the global set-up with the leak check", () => {
     expect(named("integration")!.test!.globalSetup).toEqual(["./test/global-setup.ts"]);
-    expect(named("chaos")!.test!.globalSetup).toEqual(["./test/global-setup.ts"]);
   });
 });
