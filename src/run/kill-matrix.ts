@@ -196,8 +196,10 @@ export async function killOnce(c: KillCase, client: Docker = docker()): Promise<
   child.stdout.on("data", (d: Buffer) => (out += d.toString()));
   child.stderr.on("data", (d: Buffer) => (out += d.toString()));
   let exit: string | undefined;
+  // "exit", not "close": an orphaned child holding the pipes must not hold the count back (it is
+  // counted as a process left over instead).
   const exited = new Promise<void>((resolve) =>
-    child.on("close", (code, signal) => {
+    child.on("exit", (code, signal) => {
       exit = signal ?? `exit ${code}`;
       resolve();
     }),
