@@ -35,9 +35,7 @@ describe("published ports", () => {
     );
     // Toxiproxy, the infrastructure (PostgreSQL, Kafka, the trace backend) and the services.
     const expected =
-      1 +
-      Object.keys(stack.manifest.infrastructure).length +
-      Object.keys(stack.manifest.services).length;
+      1 + Object.keys(stack.manifest.infrastructure).length + Object.keys(stack.manifest.services).length;
     expect(expected).toBe(9);
     expect(mine.length).toBe(expected);
     let published = 0;
