@@ -31,6 +31,6 @@ export default orderScenario({
       forS: 2,
     },
   ],
-  settleS: 60,
+  settleS: 30,
   timeoutS: 180,
 });

@@ -34,6 +34,7 @@ type settings struct {
 	KafkaBrokers     []string      // KAFKA_BROKERS: comma list of host:port (required)
 	KafkaTopic       string        // KAFKA_TOPIC: order events topic ("shop.orders.events")
 	KafkaGroup       string        // KAFKA_GROUP: consumer group ("notifications")
+	KafkaSession     time.Duration // KAFKA_SESSION_TIMEOUT: group session timeout, how long a crashed member holds its partitions (10s)
 	ShutdownTimeout  time.Duration // SHUTDOWN_TIMEOUT: drain budget on SIGTERM (10s)
 	LogLevel         slog.Level    // LOG_LEVEL: debug, info, warn, error (info)
 }
@@ -47,6 +48,7 @@ func loadSettings() (settings, error) {
 		KafkaBrokers:     l.RequiredList("KAFKA_BROKERS"),
 		KafkaTopic:       l.String("KAFKA_TOPIC", ports.DefaultTopic),
 		KafkaGroup:       l.String("KAFKA_GROUP", ports.DefaultGroup),
+		KafkaSession:     l.Duration("KAFKA_SESSION_TIMEOUT", ports.DefaultSessionTimeout),
 		ShutdownTimeout:  l.Duration("SHUTDOWN_TIMEOUT", 10*time.Second),
 		LogLevel:         l.LogLevel("LOG_LEVEL", slog.LevelInfo),
 	}
@@ -100,7 +102,7 @@ func run(ctx context.Context) error {
 
 	reg := metrics.NewRegistry()
 	consumer, err := ports.NewKafkaConsumer(ports.KafkaConsumerConfig{
-		Brokers: s.KafkaBrokers, Topic: s.KafkaTopic, Group: s.KafkaGroup,
+		Brokers: s.KafkaBrokers, Topic: s.KafkaTopic, Group: s.KafkaGroup, SessionTimeout: s.KafkaSession,
 	}, application.Commands.HandleOrderEvent, logger, reg)
 	if err != nil {
 		pool.Close()

@@ -29,6 +29,10 @@ const (
 	DefaultTopic          = "shop.orders.events"
 	DefaultGroup          = "notifications"
 	DefaultMaxPollRecords = 100
+	// DefaultSessionTimeout is how long the group waits for a member that stopped
+	// heartbeating before giving its partitions to another. Kafka's own default (45s)
+	// stalls every event for 45 s after a member crashes and comes back.
+	DefaultSessionTimeout = 10 * time.Second
 )
 
 // KafkaConsumerConfig configures the consumer of order events.
@@ -48,6 +52,9 @@ type KafkaConsumerConfig struct {
 	// (100ms), doubling up to RetryBackoffMax (5s).
 	RetryBackoff    time.Duration
 	RetryBackoffMax time.Duration
+	// SessionTimeout is the group session timeout (DefaultSessionTimeout); the member
+	// heartbeats every tenth of it. The broker bounds it (group.min.session.timeout.ms, 6s).
+	SessionTimeout time.Duration
 }
 
 // KafkaConsumer reads order events in consumer group "notifications" and hands each to the
@@ -93,6 +100,9 @@ func NewKafkaConsumer(cfg KafkaConsumerConfig, handler app.HandleOrderEventHandl
 	if cfg.RetryBackoffMax <= 0 {
 		cfg.RetryBackoffMax = 5 * time.Second
 	}
+	if cfg.SessionTimeout <= 0 {
+		cfg.SessionTimeout = DefaultSessionTimeout
+	}
 	m, err := NewConsumerMetrics(reg)
 	if err != nil {
 		return nil, err
@@ -110,6 +120,10 @@ func NewKafkaConsumer(cfg KafkaConsumerConfig, handler app.HandleOrderEventHandl
 		// No rebalance between a poll and its commit, so a commit never lands on a
 		// partition this member no longer owns.
 		kgo.BlockRebalanceOnPoll(),
+		// A member killed without leaving the group holds its partitions until its session
+		// ends: that bounds how long events wait after a crash.
+		kgo.SessionTimeout(cfg.SessionTimeout),
+		kgo.HeartbeatInterval(cfg.SessionTimeout/10),
 		kgo.WithLogger(kgoLogger{logger: logger}),
 	)
 	if err != nil {
