@@ -1,4 +1,9 @@
 import { defineConfig } from "vitest/config";
+import ChaosFirstSequencer from "./test/sequencer.ts";
+
+// Integration files at once: 2 by default (the chaos catalog beside everything else, see
+// test/sequencer.ts); FAULTLINE_TEST_WORKERS=1 runs them one at a time.
+const integrationWorkers = Number(process.env.FAULTLINE_TEST_WORKERS ?? 2);
 
 // Two projects: unit tests (no Docker) and integration suites (real containers). Both run in
 // `npm test`. No retries anywhere: a retry would hide the flakiness the suites exist to find.
@@ -7,6 +12,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     retry: 0,
+    sequence: { sequencer: ChaosFirstSequencer },
     reporters: process.env.CI ? ["default", "junit"] : ["default"],
     outputFile: { junit: "reports/junit/vitest.xml" },
     env: {
@@ -29,8 +35,11 @@ export default defineConfig({
           include: ["test/integration/**/*.test.ts", "suites/**/*.test.ts"],
           testTimeout: 180_000,
           hookTimeout: 300_000,
-          // Containers are heavy on two cores: one file at a time.
-          fileParallelism: false,
+          // Containers are heavy on two cores: at most two files at a time, each with its own
+          // stack, and the unit project first (its own group).
+          maxWorkers: integrationWorkers,
+          fileParallelism: integrationWorkers > 1,
+          sequence: { groupOrder: 1 },
         },
       },
     ],
