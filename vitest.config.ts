@@ -32,6 +32,7 @@ export default defineConfig({
         test: {
           name: "integration",
           globalSetup: ["./test/global-setup.ts"],
+          setupFiles: ["./test/worker-run-id.ts"],
           include: ["test/integration/**/*.test.ts", "suites/**/*.test.ts"],
           testTimeout: 180_000,
           hookTimeout: 300_000,

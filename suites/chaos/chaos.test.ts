@@ -34,6 +34,8 @@ describe("chaos catalog (verify-detection, one stack)", () => {
             );
         },
       });
+      // A harness error (a container gone, Docker down) ends the job without a matrix: say so.
+      expect(r.journal.status, `${r.journal.reason ?? ""} (report: ${r.htmlFile})`).toBe("completed");
       const d = r.journal.chaos!.detection!;
       const wrong = d.cells
         .filter((c) => !c.ok)
@@ -50,7 +52,6 @@ describe("chaos catalog (verify-detection, one stack)", () => {
       expect(d.uncovered.sort()).toEqual(["breaking-change"]); // drop-trace-context: trace-connected
       expect(d.cells.filter((c) => c.switch === "none")).toHaveLength(d.scenarios.length);
       expect(d.scenarios.length).toBeGreaterThanOrEqual(12);
-      expect(r.journal.status).toBe("completed");
       // The journal on disk is valid and complete.
       const onDisk = parseJournal(JSON.parse(await readFile(path.join(r.reportDir, "journal.json"), "utf8")));
       expect(onDisk.chaos!.scenarios.length).toBe(d.cells.length);

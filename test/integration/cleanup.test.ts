@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { sweepLeftovers } from "../../src/env/cleanup.ts";
+import { recordedRuns } from "../../src/env/stack-state.ts";
 import { docker } from "../../src/docker-client.ts";
 import { imageRef } from "../../src/images/catalog.ts";
 import { LABEL_RUN_ID, runLabels } from "../../src/env/run-labels.ts";
@@ -130,14 +131,15 @@ describe("a `faultline up` killed half-way", () => {
       .toBeGreaterThanOrEqual(2);
     up.kill("SIGKILL");
     await exited;
-    // Recorded (as if its state file existed): kept.
-    await sweepLeftovers(docker(), new Set([runId]));
+    // Recorded (as if its state file existed): kept. The stacks other files recorded stay
+    // recorded: they may be running beside this one.
+    await sweepLeftovers(docker(), new Set([...(await recordedRuns()), runId]));
     expect((await resourcesOf(runId)).containers).toBeGreaterThanOrEqual(2);
     // Not recorded, owner dead: swept.
     await expect
       .poll(
         async () => {
-          await sweepLeftovers(docker(), new Set());
+          await sweepLeftovers(docker(), await recordedRuns());
           return resourcesOf(runId);
         },
         { timeout: 30_000 },

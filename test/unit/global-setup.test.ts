@@ -5,15 +5,18 @@
 import type Docker from "dockerode";
 import { describe, expect, it } from "vitest";
 import config from "../../vitest.config.ts";
+import { LABEL_RUN_ID } from "../../src/env/run-labels.ts";
 import { leakCheck } from "../global-setup.ts";
 
 /** A stand-in Docker client: what the leak check lists, and what it removes. */
-function fakeDocker(o: { containers?: string[]; networks?: string[]; fail?: Error }) {
+function fakeDocker(o: { containers?: string[]; networks?: string[]; run?: string; fail?: Error }) {
   const removed: string[] = [];
   const list = <T>(items: T[]) => (o.fail ? Promise.reject(o.fail) : Promise.resolve(items));
   const client = {
-    listContainers: () => list((o.containers ?? []).map((n) => ({ Id: n, Names: [`/${n}`], Labels: {} }))),
-    listNetworks: () => list((o.networks ?? []).map((n) => ({ Id: n, Name: n, Labels: {} }))),
+    listContainers: () =>
+      list((o.containers ?? []).map((n) => ({ Id: n, Names: [`/${n}`], Labels: { [LABEL_RUN_ID]: o.run } }))),
+    listNetworks: () =>
+      list((o.networks ?? []).map((n) => ({ Id: n, Name: n, Labels: { [LABEL_RUN_ID]: o.run } }))),
     listVolumes: () => (o.fail ? Promise.reject(o.fail) : Promise.resolve({ Volumes: [] })),
     getContainer: (id: string) => ({ remove: async () => void removed.push(id) }),
     getNetwork: (id: string) => ({ remove: async () => void removed.push(id) }),
@@ -31,11 +34,24 @@ describe("the leak check at the end of a test run", () => {
   });
 
   it("fails naming what leaked, after removing it", async () => {
-    const { client, removed } = fakeDocker({ containers: ["shop-orders"], networks: ["faultline-shop-x"] });
+    const { client, removed } = fakeDocker({
+      containers: ["shop-orders"],
+      networks: ["faultline-shop-x"],
+      run: "run-2",
+    });
     await expect(leakCheck("run-2", client)).rejects.toThrow(
       /leaked 1 container\(s\) and 1 network\(s\) of run run-2 .*\/shop-orders, faultline-shop-x/,
     );
     expect(removed.sort()).toEqual(["faultline-shop-x", "shop-orders"]);
+  });
+
+  it("covers every worker's run under the test run, and no other run", async () => {
+    const mine = fakeDocker({ containers: ["shop-gateway"], run: "run-4-w2" });
+    await expect(leakCheck("run-4", mine.client)).rejects.toThrow(/leaked 1 container\(s\).*shop-gateway/);
+    expect(mine.removed).toEqual(["shop-gateway"]);
+    const theirs = fakeDocker({ containers: ["shop-gateway"], run: "run-40-w1" });
+    await expect(leakCheck("run-4", theirs.client)).resolves.toBeUndefined();
+    expect(theirs.removed).toEqual([]);
   });
 
   it("passes when nothing of the run is left", async () => {
