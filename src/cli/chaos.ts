@@ -7,6 +7,7 @@ import type { RunEvent } from "../chaos/runner.ts";
 import { installCleanupHandlers } from "../env/cleanup.ts";
 import { ManifestError } from "../env/manifest.ts";
 import { runId, reportRunId } from "../env/run-labels.ts";
+import { apartFromDetachedStacks } from "../env/stack-state.ts";
 import { projectRoot } from "../paths.ts";
 import { printTable } from "./output.ts";
 import { stackProgress } from "./stack.ts";
@@ -42,6 +43,7 @@ interface RunOpts {
 }
 
 async function job(names: string[], opts: RunOpts, detection: boolean): Promise<void> {
+  if (opts.attach) await apartFromDetachedStacks();
   const id = reportRunId();
   const seed = opts.seed !== undefined ? Number(opts.seed) : Math.floor(Math.random() * 2 ** 31);
   const repeat = Number(opts.repeat);

@@ -4,7 +4,7 @@ import { installCleanupHandlers } from "../env/cleanup.ts";
 import { loadManifest } from "../env/manifest.ts";
 import { runId, reportRunId } from "../env/run-labels.ts";
 import { Environment } from "../env/stack.ts";
-import { readStackState } from "../env/stack-state.ts";
+import { readStackState, apartFromDetachedStacks } from "../env/stack-state.ts";
 import { compareWithBaseline, readBaseline } from "../load/baseline.ts";
 import { runLoad, type LiveSecond, type LoadStack } from "../load/run-load.ts";
 import { profile as findProfile } from "../load/profiles.ts";
@@ -100,6 +100,7 @@ export function registerLoadCommands(program: Command): void {
       if (opts.profile) findProfile(opts.profile, "--profile");
       const seconds = durationS(opts.duration);
       const baseline = opts.baseline ? await readBaseline(opts.baseline, scenario.name) : undefined;
+      if (opts.attach) await apartFromDetachedStacks();
       const id = reportRunId();
       const startedAt = new Date().toISOString();
       installCleanupHandlers(runId());

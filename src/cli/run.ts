@@ -6,6 +6,7 @@ import path from "node:path";
 import { Option, type Command } from "commander";
 import { installCleanupHandlers } from "../env/cleanup.ts";
 import { runId, reportRunId } from "../env/run-labels.ts";
+import { apartFromDetachedStacks } from "../env/stack-state.ts";
 import { AREAS, runMainJob, type Area } from "../run/main-job.ts";
 import type { RunEvent } from "../chaos/runner.ts";
 import { projectRoot } from "../paths.ts";
@@ -64,6 +65,7 @@ export function registerRunCommand(program: Command): void {
           process.exitCode = 2;
           return;
         }
+        if (opts.attach) await apartFromDetachedStacks();
         const id = reportRunId();
         // Ctrl-C: faults rolled back and the report written first; the containers go when the job ends.
         installCleanupHandlers(runId(), undefined, false);

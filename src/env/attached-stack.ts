@@ -4,12 +4,13 @@
  * state file each time, so host ports that change on a restart are followed. It is neither
  * started nor stopped here.
  */
+import type Docker from "dockerode";
 import { Toxiproxy } from "toxiproxy-node-client";
 import { docker, logText } from "../docker-client.ts";
 import { sleep, waitUntil } from "../poll.ts";
 import { EdgeHandle, type EdgeState } from "./edge.ts";
 import type { Manifest } from "./manifest.ts";
-import type { StackStateFile } from "./stack-state.ts";
+import { liveUrls, type StackStateFile } from "./stack-state.ts";
 import { HOST_KAFKA_EDGE, type ContainerFault } from "./stack.ts";
 
 export class AttachedStack {
@@ -43,11 +44,10 @@ export class AttachedStack {
     return this.state.containers.filter((c) => c.kind !== "toxiproxy").map((c) => c.name);
   }
 
-  private async hostPort(name: string, port: number): Promise<string> {
-    const info = await this.container(name).handle.inspect();
-    const b = info.NetworkSettings.Ports?.[`${port}/tcp`]?.[0];
-    if (!b) throw new Error(`${name}: port ${port} is not published (is the container running?)`);
-    return `127.0.0.1:${b.HostPort}`;
+  /** Points the container's URLs at the host ports Docker publishes now (see liveUrls). */
+  private followPorts(name: string, info: Docker.ContainerInspectInfo): void {
+    const c = this.state.containers.find((x) => x.name === name)!;
+    c.urls = liveUrls(c, info);
   }
 
   /** Synchronous URL as the state file recorded it (valid until a container restarts). */
@@ -132,6 +132,7 @@ export class AttachedStack {
   async load(): Promise<this> {
     for (const c of this.state.containers) {
       const info = await docker().getContainer(c.id).inspect();
+      this.followPorts(c.name, info);
       this.envs.set(
         c.name,
         Object.fromEntries(
@@ -174,14 +175,12 @@ export class AttachedStack {
     const spec = this.manifest.services[name];
     const ready = async (): Promise<boolean> => {
       try {
+        this.followPorts(name, await this.container(name).handle.inspect());
         if (spec) {
-          c.urls.http = `http://${await this.hostPort(name, spec.ports.http)}`;
-          if (spec.ports.grpc) c.urls.grpc = await this.hostPort(name, spec.ports.grpc);
           const r = await fetch(`${c.urls.http}${spec.readiness}`, { signal: AbortSignal.timeout(1000) });
           return r.status === 200;
         }
         const kind = this.manifest.infrastructure[name]?.kind;
-        if (kind === "postgres") c.urls.postgres = await this.hostPort(name, 5432);
         if ((await this.containerState(name)) !== "running") return false;
         await sleep(kind === "kafka" ? 5000 : 1500); // no HTTP probe: give it its start time
         return true;

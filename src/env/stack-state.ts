@@ -2,9 +2,11 @@ import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { cacheDir } from "../paths.ts";
 import { docker } from "../docker-client.ts";
-import { LABEL_DETACHED, LABEL_RECORDED, LABEL_RUN_ID, runLabels } from "./run-labels.ts";
+import { randomUUID } from "node:crypto";
+import { LABEL_DETACHED, LABEL_RECORDED, LABEL_RUN_ID, runId, runLabels } from "./run-labels.ts";
 import { listProxies } from "./toxiproxy-api.ts";
-import type { StackTimings, StartedStack } from "./stack.ts";
+import type Docker from "dockerode";
+import { TRACING_QUERY_PORT, type StackTimings, type StartedStack } from "./stack.ts";
 
 /** What `faultline up` leaves behind so that `ps`, `logs` and `down` find the detached stack. */
 export interface StackStateFile {
@@ -16,9 +18,45 @@ export interface StackStateFile {
   entrypointUrl: string;
   toxiproxyUrl: string;
   kafkaBrokers?: string[];
-  containers: { name: string; kind: string; id: string; readiness?: string; urls: Record<string, string> }[];
+  containers: StackStateContainer[];
   edges: string[];
   timings: StackTimings;
+}
+
+export interface StackStateContainer {
+  name: string;
+  kind: string;
+  id: string;
+  readiness?: string;
+  urls: Record<string, string>;
+  /** The container port behind each URL, so a restart's new host ports can be followed. */
+  ports?: Record<string, number>;
+}
+
+/** The container port behind each of a container's URLs (toxiproxy's API is not followed). */
+function containerPorts(stack: StartedStack, name: string, kind: string): Record<string, number> {
+  const spec = stack.manifest.services[name];
+  if (spec) return { http: spec.ports.http, ...(spec.ports.grpc ? { grpc: spec.ports.grpc } : {}) };
+  if (kind === "postgres") return { postgres: 5432 };
+  if (kind === "tracing") return { query: TRACING_QUERY_PORT };
+  return {};
+}
+
+/**
+ * A container's URLs on the host ports Docker publishes now. A restart (an earlier attached run's
+ * fault, or by hand) publishes new ones and the state file keeps those of `up`. A container that
+ * is not running, or a port not published, keeps its recorded URL.
+ */
+export function liveUrls(c: StackStateContainer, info: Docker.ContainerInspectInfo): Record<string, string> {
+  const urls = { ...c.urls };
+  if (!info.State.Running) return urls;
+  for (const [key, port] of Object.entries(c.ports ?? {})) {
+    const hostPort = info.NetworkSettings.Ports?.[`${port}/tcp`]?.[0]?.HostPort;
+    const u = urls[key];
+    if (!hostPort || !u) continue;
+    urls[key] = u.replace(/:\d+(?=\/?$)/, `:${hostPort}`);
+  }
+  return urls;
 }
 
 function stateDir(): string {
@@ -49,6 +87,7 @@ export async function writeStackState(stack: StartedStack): Promise<StackStateFi
         id: (await docker().getContainer(s.container).inspect()).Id,
         readiness: stack.manifest.services[s.name]?.readiness,
         urls: s.urls,
+        ports: containerPorts(stack, s.name, s.kind),
       })),
     ),
     edges: stack.edgeNames(),
@@ -82,6 +121,16 @@ export async function recordedRuns(): Promise<Set<string>> {
     if (id) ids.add(id);
   }
   return ids;
+}
+
+/**
+ * A command attached to a detached stack (`--attach`) is a run of its own, and removes its own
+ * resources when it ends: it must never carry the stack's run id (FAULTLINE_RUN_ID still set to
+ * the one `up` ran with), or its exit removes the stack it attached to. Such a process gets a
+ * fresh run id; call before anything reads it.
+ */
+export async function apartFromDetachedStacks(): Promise<void> {
+  if ((await recordedRuns()).has(runId())) process.env.FAULTLINE_RUN_ID = randomUUID();
 }
 
 export async function readStackState(target: string): Promise<StackStateFile | undefined> {
@@ -138,20 +187,22 @@ export async function inspectDetached(
   for (const c of state.containers) {
     let st = "removed";
     let running = false;
+    let urls = c.urls;
     try {
       const info = await docker().getContainer(c.id).inspect();
       st = info.State.Paused ? "paused" : info.State.Status;
       running = info.State.Running && !info.State.Paused;
+      urls = liveUrls(c, info);
     } catch {
       // removed behind our back
     }
     let ready: boolean | undefined;
-    if (running && c.kind === "service" && c.urls.http && c.readiness) {
-      ready = await fetch(`${c.urls.http}${c.readiness}`, { signal: AbortSignal.timeout(2000) })
+    if (running && c.kind === "service" && urls.http && c.readiness) {
+      ready = await fetch(`${urls.http}${c.readiness}`, { signal: AbortSignal.timeout(2000) })
         .then((r) => r.status === 200)
         .catch(() => false);
     }
-    services.push({ name: c.name, kind: c.kind, state: st, ready, urls: c.urls });
+    services.push({ name: c.name, kind: c.kind, state: st, ready, urls });
   }
   let edges: PsEdge[] = [];
   try {

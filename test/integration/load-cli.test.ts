@@ -4,10 +4,13 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
+import { docker } from "../../src/docker-client.ts";
+import { LABEL_RUN_ID } from "../../src/env/run-labels.ts";
 import { projectRoot } from "../../src/paths.ts";
 import { readJournal, writeJournal } from "../../src/report/journal.ts";
 
 const run = promisify(execFile);
+type PsJson = { services: { name: string; state: string; ready?: boolean; urls: Record<string, string> }[] };
 const bin = path.join(projectRoot(), "bin", "faultline.mjs");
 const reports = await mkdtemp(path.join(tmpdir(), "faultline-load-reports-"));
 // A cache of its own, so this test's detached stack does not meet a developer's `faultline up`.
@@ -119,14 +122,32 @@ describe("faultline load, as a user runs it", () => {
     expect(r.stderr).toMatch(/\n\s+1s\s+\d+ req\/s\s+p95 [\d.]+ ms\s+errors 0/);
   });
 
-  it("--attach runs on the stack started with faultline up and leaves it running", async () => {
+  it("--attach runs on the stack started with faultline up, leaves it running and follows a restarted container", async () => {
     expect((await faultline("up")).code).toBe(0);
     const r = await faultline("load", "run", "smoke", "--attach", "--duration", "3s", "--json");
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ status: "passed" });
-    const ps = await faultline("ps", "--json");
-    expect(ps.code).toBe(0);
-    expect(ps.stdout).toContain("gateway");
+    // Left running: every container of the stack is there and running (the load run ran with
+    // the stack's run id in its environment, as a shell that exported it for `up` has).
+    const gatewayRow = async () =>
+      (JSON.parse((await faultline("ps", "--json")).stdout) as PsJson).services.find(
+        (x) => x.name === "gateway",
+      )!;
+    const ps = JSON.parse((await faultline("ps", "--json")).stdout) as PsJson & { runId: string };
+    expect(ps.services.map((x) => [x.name, x.state])).toEqual(ps.services.map((x) => [x.name, "running"]));
+    expect(ps.services).toHaveLength(9);
+    // Restarted by hand, a container is published on new host ports; `ps` and an attached run
+    // follow them (both used the ports `up` recorded: "ready: NO", and "fetch failed").
+    const before = await gatewayRow();
+    const gateway = (
+      await docker().listContainers({ filters: JSON.stringify({ label: [`${LABEL_RUN_ID}=${ps.runId}`] }) })
+    ).find((c) => c.Names.some((n) => n.endsWith("-gateway")));
+    expect(gateway, `the gateway container of run ${ps.runId}`).toBeDefined();
+    await docker().getContainer(gateway!.Id).restart({ t: 5 });
+    await expect.poll(async () => (await gatewayRow()).ready, { timeout: 30_000 }).toBe(true);
+    expect((await gatewayRow()).urls.http).not.toBe(before.urls.http);
+    const chaos = await faultline("chaos", "run", "payment-declined", "--attach", "--seed", "1");
+    expect(chaos.code, `${chaos.stdout}\n${chaos.stderr}`).toBe(0);
     expect((await faultline("down")).code).toBe(0);
-  });
+  }, 240_000);
 });
