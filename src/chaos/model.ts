@@ -169,7 +169,11 @@ export interface InvariantContext extends ProbeContext {
   history: History;
   /** The load run, when the workload was a load scenario. */
   load?: LoadRun;
-  /** Polls `check` until it returns held, or the deadline; returns its last outcome. */
+  /**
+   * Polls `check` until it returns held (or a final violation), or until `withinS` after the heal
+   * has passed (at least one attempt); returns its last outcome. The deadline counts from the heal,
+   * not from the call: invariants judged one after another share it, as "within N s after heal" says.
+   */
   settle: (
     check: () => Promise<InvariantOutcome>,
     opts: { withinS: number; everyMs?: number },

@@ -375,7 +375,7 @@ export async function runScenario(
       settle: async (check: () => Promise<InvariantOutcome>, o: { withinS: number; everyMs?: number }) =>
         (
           await pollUntil(check, (r) => r.status === "held" || r.final === true, {
-            timeoutMs: o.withinS * 1000,
+            timeoutMs: Math.max(0, healedAt + o.withinS * 1000 - Date.now()),
             intervalMs: o.everyMs ?? 500,
             signal,
           })
