@@ -10,7 +10,7 @@ import { docker, logText } from "../docker-client.ts";
 import { sleep, waitUntil } from "../poll.ts";
 import { EdgeHandle, type EdgeState } from "./edge.ts";
 import type { Manifest } from "./manifest.ts";
-import { liveUrls, type StackStateFile } from "./stack-state.ts";
+import { containerPorts, liveUrls, type StackStateFile } from "./stack-state.ts";
 import { HOST_KAFKA_EDGE, type ContainerFault } from "./stack.ts";
 
 export class AttachedStack {
@@ -44,9 +44,13 @@ export class AttachedStack {
     return this.state.containers.filter((c) => c.kind !== "toxiproxy").map((c) => c.name);
   }
 
-  /** Points the container's URLs at the host ports Docker publishes now (see liveUrls). */
+  /**
+   * Points the container's URLs at the host ports Docker publishes now (see liveUrls). A state file
+   * written before it recorded container ports gets them from the manifest.
+   */
   private followPorts(name: string, info: Docker.ContainerInspectInfo): void {
     const c = this.state.containers.find((x) => x.name === name)!;
+    c.ports ??= containerPorts(this.manifest, c.name, c.kind);
     c.urls = liveUrls(c, info);
   }
 

@@ -6,6 +6,7 @@ import { randomUUID } from "node:crypto";
 import { LABEL_DETACHED, LABEL_RECORDED, LABEL_RUN_ID, runId, runLabels } from "./run-labels.ts";
 import { listProxies } from "./toxiproxy-api.ts";
 import type Docker from "dockerode";
+import type { Manifest } from "./manifest.ts";
 import { TRACING_QUERY_PORT, type StackTimings, type StartedStack } from "./stack.ts";
 
 /** What `faultline up` leaves behind so that `ps`, `logs` and `down` find the detached stack. */
@@ -34,8 +35,8 @@ export interface StackStateContainer {
 }
 
 /** The container port behind each of a container's URLs (toxiproxy's API is not followed). */
-function containerPorts(stack: StartedStack, name: string, kind: string): Record<string, number> {
-  const spec = stack.manifest.services[name];
+export function containerPorts(manifest: Manifest, name: string, kind: string): Record<string, number> {
+  const spec = manifest.services[name];
   if (spec) return { http: spec.ports.http, ...(spec.ports.grpc ? { grpc: spec.ports.grpc } : {}) };
   if (kind === "postgres") return { postgres: 5432 };
   if (kind === "tracing") return { query: TRACING_QUERY_PORT };
@@ -87,7 +88,7 @@ export async function writeStackState(stack: StartedStack): Promise<StackStateFi
         id: (await docker().getContainer(s.container).inspect()).Id,
         readiness: stack.manifest.services[s.name]?.readiness,
         urls: s.urls,
-        ports: containerPorts(stack, s.name, s.kind),
+        ports: containerPorts(stack.manifest, s.name, s.kind),
       })),
     ),
     edges: stack.edgeNames(),
