@@ -176,7 +176,10 @@ export function areaVerdicts(j: Journal): AreaVerdict[] {
     ? {
         area: "footprint",
         status: phaseFailed("footprint") ? "failed" : "measured",
-        headline: `${held} of ${claims.length} claims held`,
+        // The main job measures without claims (bench claims has the claims table): say what it measured.
+        headline: claims.length
+          ? `${held} of ${claims.length} claims held`
+          : `${j.footprint.services.length} service${j.footprint.services.length === 1 ? "" : "s"} measured, no claims judged`,
         counts: {
           services: j.footprint.services.length,
           claims: claims.length,

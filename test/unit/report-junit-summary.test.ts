@@ -64,6 +64,11 @@ describe("checks and verdicts", () => {
     expect(v.chaos!.status).toBe("failed");
     expect(v.load).toMatchObject({ status: "failed", headline: "2 of 3 thresholds passed" });
     expect(v.footprint).toMatchObject({ status: "measured", headline: "3 of 5 claims held" });
+    // The main job measures without claims: the card says what it measured, not "0 of 0 held".
+    const noClaims = { ...j, footprint: { ...j.footprint!, claims: [] } };
+    expect(areaVerdicts(noClaims).find((a) => a.area === "footprint")!.headline).toBe(
+      `${j.footprint!.services.length} services measured, no claims judged`,
+    );
     expect(passRate(j)).toBeCloseTo(29 / 33, 5);
     expect(runP95(j)).toBe(231.4);
     const ok = syntheticJournal({ scenarios: 2, loadSeconds: 5 });
