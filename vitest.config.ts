@@ -4,6 +4,10 @@ import ChaosFirstSequencer from "./test/sequencer.ts";
 // Integration files at once: 2 by default (the chaos catalog beside everything else, see
 // test/sequencer.ts); FAULTLINE_TEST_WORKERS=1 runs them one at a time.
 const integrationWorkers = Number(process.env.FAULTLINE_TEST_WORKERS ?? 2);
+if (!Number.isInteger(integrationWorkers) || integrationWorkers < 1)
+  throw new Error(
+    `FAULTLINE_TEST_WORKERS="${process.env.FAULTLINE_TEST_WORKERS}": a whole number of integration files at once, 1 or more (1 runs them one at a time; unset for 2)`,
+  );
 
 // Two projects: unit tests (no Docker) and integration suites (real containers). Both run in
 // `npm test`. No retries anywhere: a retry would hide the flakiness the suites exist to find.
