@@ -9,7 +9,10 @@ if (!Number.isInteger(integrationWorkers) || integrationWorkers < 1)
     `FAULTLINE_TEST_WORKERS="${process.env.FAULTLINE_TEST_WORKERS}": a whole number of integration files at once, 1 or more (1 runs them one at a time; unset for 2)`,
   );
 
-// Two projects: unit tests (no Docker) and integration suites (real containers). Both run in
+const CLUSTER_SUITE = "test/integration/kubernetes.test.ts";
+
+// Three projects: unit tests (no Docker), integration suites (real containers) and the cluster
+// suite (after them, alone). All run in
 // `npm test`. No retries anywhere: a retry would hide the flakiness the suites exist to find.
 // Only the integration project has the global set-up (Docker check, sweep, leak check), so
 // `npm run test:unit` runs without a Docker daemon.
@@ -38,6 +41,7 @@ export default defineConfig({
           globalSetup: ["./test/global-setup.ts"],
           setupFiles: ["./test/worker-run-id.ts"],
           include: ["test/integration/**/*.test.ts", "suites/**/*.test.ts"],
+          exclude: [CLUSTER_SUITE],
           testTimeout: 180_000,
           hookTimeout: 300_000,
           // Containers are heavy on two cores: at most two files at a time, each with its own
@@ -45,6 +49,24 @@ export default defineConfig({
           maxWorkers: integrationWorkers,
           fileParallelism: integrationWorkers > 1,
           sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        // The Kubernetes driver's suite after every other integration file, alone: its cluster
+        // (control plane, kubelet, containerd) beside the chaos catalog's stack on two cores made
+        // payments-killed fail on the cluster in two CI runs (orders' breaker still open 45 s after
+        // heal), while the same file alone passed: see the closing note of 2026-12-07.
+        extends: true,
+        test: {
+          name: "cluster",
+          globalSetup: ["./test/global-setup.ts"],
+          setupFiles: ["./test/worker-run-id.ts"],
+          include: [CLUSTER_SUITE],
+          testTimeout: 180_000,
+          hookTimeout: 300_000,
+          maxWorkers: 1,
+          fileParallelism: false,
+          sequence: { groupOrder: 2 },
         },
       },
     ],

@@ -2,12 +2,14 @@
 # faultline's one set-up entry point; `npm start`, `npm test` and .ci/run all run it first.
 # Idempotent: when everything is in place it finishes in a few seconds.
 #   1. npm dependencies (npm ci when package-lock.json changed), Node 24 among them
-#   2. a Docker engine: installs Debian's docker.io when absent and starts dockerd when none answers
-#   3. the build tools the image pipeline needs (debootstrap; Go, Java and Maven must already be there)
-#      and Debian's Chromium for the report's browser tests (suites/e2e; never a downloaded browser)
-#   4. every image (faultline's own and each target's services, as their manifests say), built offline
+#   2. every Debian package of scripts/system-packages.tsv whose check is missing, in one
+#      apt-get install (docker.io, debootstrap, Chromium, wrk, Java, Maven, ...; `faultline doctor`
+#      checks the same list); Go 1.23+ must already be there (Debian's golang is too old)
+#   3. a Docker engine: starts dockerd when none answers
+#   4. the Pact protobuf plugin, built from tools/pact-protobuf-plugin
+#   5. every image (faultline's own and each target's services, as their manifests say), built offline
 #      and cached by the hash of its inputs
-# FAULTLINE_SKIP_IMAGES=1 skips step 4.
+# FAULTLINE_SKIP_IMAGES=1 skips step 5.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -65,11 +67,27 @@ node_major=$(node -p 'process.versions.node.split(".")[0]')
   "Fix: install Node.js 24 (e.g. nvm install 24; the project's .nvmrc says 24), then run this again."
 say "node $(node --version) ($(command -v node))"
 
-# 2. Docker engine ------------------------------------------------------------------------------
-if ! docker info >/dev/null 2>&1; then
-  if ! command -v dockerd >/dev/null 2>&1; then
-    apt_install docker.io
+# 2. System packages: scripts/system-packages.tsv, the one list (faultline doctor checks it too) ---
+#    A row is installed when its check (a command on PATH, or an absolute path) is missing.
+missing=()
+while IFS=$'\t' read -r pkg check _; do
+  case "$pkg" in '' | '#'*) continue ;; esac
+  if [ "${check#/}" != "$check" ]; then
+    [ -e "$check" ] && continue
+  else
+    command -v "$check" >/dev/null 2>&1 && continue
   fi
+  missing+=("$pkg")
+done < "$root/scripts/system-packages.tsv"
+if [ "${#missing[@]}" -gt 0 ]; then
+  apt_install "${missing[@]}"
+fi
+#    Go is not a Debian package here: Debian 12's golang is too old for the project's modules.
+command -v go >/dev/null 2>&1 || die "go is not installed; the image pipeline and the Go tools need Go 1.23 or newer." \
+  "Fix: install Go 1.23+ (the machine's toolchain, with its bin folder on PATH), then run this again."
+
+# 3. Docker engine ------------------------------------------------------------------------------
+if ! docker info >/dev/null 2>&1; then
   is_root || die "no Docker engine answers, and starting dockerd needs root." \
     "Fix: sudo dockerd > /var/log/dockerd.log 2>&1 &   (or: sudo systemctl start docker)" \
     "     or run: sudo npm run setup"
@@ -87,18 +105,10 @@ if ! docker info >/dev/null 2>&1; then
 fi
 say "docker $(docker version --format '{{.Server.Version}} (API {{.Server.APIVersion}})')"
 
-# 3. Build tools --------------------------------------------------------------------------------
-command -v debootstrap >/dev/null 2>&1 || apt_install debootstrap
-[ -x /usr/bin/chromium ] || apt_install chromium
-for tool in go java mvn; do
-  command -v "$tool" >/dev/null 2>&1 || die "$tool is not installed; the image pipeline needs Go, Java 17 and Maven." \
-    "Fix: install them (Debian: apt-get install golang openjdk-17-jdk-headless maven), then run this again."
-done
-
 # 4. Pact protobuf plugin (gRPC contracts): built from tools/pact-protobuf-plugin into the
 #    project's plugin folder, which every contract test points PACT_PLUGIN_DIR at, so the Pact
-#    plugin driver never downloads a plugin. protoc (Debian's) compiles the .proto files.
-command -v protoc >/dev/null 2>&1 || apt_install protobuf-compiler
+#    plugin driver never downloads a plugin. The plugin compiles .proto files itself (protocompile):
+#    no protoc, no libprotobuf-dev.
 bash "$root/tools/pact-protobuf-plugin/scripts/install.sh" "$root/.cache/pact-plugins"
 
 # 5. Images -------------------------------------------------------------------------------------

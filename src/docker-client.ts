@@ -1,4 +1,3 @@
-import { EventEmitter } from "node:events";
 import Docker from "dockerode";
 
 /** Docker does not answer: the message says how to start it. */
@@ -64,19 +63,28 @@ export async function inspectImage(ref: string, client: Docker = docker()): Prom
 
 /**
  * The text of a container's log as `container.logs({ follow: false })` returns it, stdout and
- * stderr in order: dockerode's demuxStream strips the 8-byte multiplexing headers (and passes a
- * TTY container's log through as it is).
+ * stderr in order, without Docker's 8-byte multiplexing headers (stream type 0/1/2, then the
+ * frame's length, big-endian); a TTY container's log (no headers) passes through as it is.
+ * Not dockerode's demuxStream: it recurses once per frame and copies the rest of the buffer
+ * each time, so a long-lived service's log (thousands of lines) overflowed the call stack
+ * ("Maximum call stack size exceeded", seen in trace-connected on a stack 20 minutes old).
  */
-export function logText(raw: Buffer | string, client: Docker = docker()): string {
+export function logText(raw: Buffer | string): string {
   if (typeof raw === "string") return raw;
-  const chunks: Buffer[] = [];
-  const sink = { write: (chunk: Buffer) => chunks.push(chunk) };
-  const source = new EventEmitter();
-  (client.modem as { demuxStream(s: EventEmitter, out: unknown, err: unknown): void }).demuxStream(
-    source,
-    sink,
-    sink,
-  );
-  source.emit("data", raw);
-  return Buffer.concat(chunks).toString("utf8");
+  const parts: Buffer[] = [];
+  let at = 0;
+  while (at + 8 <= raw.length) {
+    const type = raw[at]!;
+    const size = raw.readUInt32BE(at + 4);
+    if (type > 2 || raw[at + 1] !== 0 || raw[at + 2] !== 0 || raw[at + 3] !== 0) {
+      // Not a header: no multiplexing (a TTY), or misaligned from here on: the rest as it is.
+      parts.push(raw.subarray(at));
+      at = raw.length;
+      break;
+    }
+    parts.push(raw.subarray(at + 8, Math.min(raw.length, at + 8 + size)));
+    at += 8 + size;
+  }
+  if (at < raw.length) parts.push(raw.subarray(at));
+  return Buffer.concat(parts).toString("utf8");
 }

@@ -58,6 +58,15 @@ export const RELATION_DOCS: Readonly<Record<string, string>> = {
   version: "A version of this pacticipant. GET or PUT.",
   "version-tag": "A tag of a version of this pacticipant. GET, PUT or DELETE.",
   versions: "All versions of a pacticipant, newest first. GET.",
+  create: "POST a webhook {description, consumer, provider, events, request} to create it here.",
+  webhook: "One webhook (by UUID). GET, PUT {events, request, ...} to create or replace it, or DELETE.",
+  webhooks:
+    "Webhooks: GET them, or POST {description, consumer, provider, events, request} to create one. Events: contract_content_changed, contract_published, contract_requiring_verification_published, provider_verification_published, provider_verification_succeeded, provider_verification_failed.",
+  execute: "Run this webhook now with the latest matching pact (POST); it is not recorded as an execution.",
+  executions: "The executions of this webhook (triggered webhooks) with their status and logs. GET.",
+  "pact-webhooks": "The webhooks for this consumer and provider. GET, or POST to create one.",
+  logs: "The log of one webhook execution (text/plain). GET.",
+  "error-logs": "The logs of the failed webhook executions. GET each.",
 };
 
 const esc = (s: string) =>

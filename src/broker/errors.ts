@@ -96,6 +96,19 @@ export class BrokerUnauthorizedError extends BrokerError {
   }
 }
 
+/** 403: the credentials are valid but may not do this (a read-only user writing). */
+export class BrokerForbiddenError extends BrokerError {
+  readonly status = 403;
+  constructor(message: string) {
+    super(message);
+    this.name = "BrokerForbiddenError";
+  }
+
+  toBody(): Record<string, unknown> {
+    return { title: "Forbidden", status: 403, error: { message: this.message } };
+  }
+}
+
 /** 413: the request body is larger than the server accepts. */
 export class BrokerPayloadTooLargeError extends BrokerError {
   readonly status = 413;

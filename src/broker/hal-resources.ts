@@ -69,6 +69,8 @@ export function indexResource(urls: BrokerUrls): HalBody {
         "Get or add/create a pacticipant version for a branch",
       ),
       "pb:environments": l(`${b}/environments`, "Environments"),
+      "pb:webhooks": l(`${b}/webhooks`, "Webhooks"),
+      "pb:webhook": t(`${b}/webhooks/{uuid}`, "Webhook"),
       "pb:environment": t(`${b}/environments/{uuid}`, "Environment"),
       "pb:can-i-deploy-pacticipant-version-to-tag": t(
         `${b}/can-i-deploy?pacticipant={pacticipant}&version={version}&to={tag}`,

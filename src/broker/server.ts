@@ -6,8 +6,9 @@
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { timingSafeEqual } from "node:crypto";
+import { BrokerAccess, type BrokerAuth } from "./auth.ts";
 import { BrokerApi, type ApiResponse, type BrokerBehaviour } from "./api/api.ts";
+import { WebhookService, type WebhookSettings } from "./webhooks/service.ts";
 import {
   BrokerError,
   BrokerPayloadTooLargeError,
@@ -26,13 +27,7 @@ export interface BrokerLogger {
   error(message: string): void;
 }
 
-export interface BrokerAuth {
-  /** Bearer token clients send as `Authorization: Bearer <token>`. */
-  token?: string;
-  /** Basic auth credentials. */
-  username?: string;
-  password?: string;
-}
+export type { BrokerAuth } from "./auth.ts";
 
 /** One handled request, for logs and tests (never carries headers, so never a credential). */
 export interface BrokerRequestRecord {
@@ -53,14 +48,18 @@ export interface BrokerServerOptions extends BrokerBehaviour {
   port?: number;
   /** Default 127.0.0.1. */
   host?: string;
-  /** Directory of `broker.sqlite`; created if missing. */
+  /** Directory of `broker.sqlite`; created if missing. Unused with `databaseUrl`. */
   dataDir: string;
+  /** A PostgreSQL database (`postgres://...`) instead of SQLite in `dataDir`. */
+  databaseUrl?: string;
   auth?: BrokerAuth;
   logger?: BrokerLogger;
   /** Called after each request with its method, path, query, status and duration. */
   onRequest?: (record: BrokerRequestRecord) => void;
   /** Largest accepted request body; default 16 MiB. */
   maxBodyBytes?: number;
+  /** Which webhook targets are allowed, and how executions are bounded (the Pact Broker's defaults). */
+  webhooks?: WebhookSettings;
 }
 
 export interface StartedBrokerServer extends AsyncDisposable {
@@ -74,31 +73,6 @@ export interface StartedBrokerServer extends AsyncDisposable {
 
 const HAL_JSON = "application/hal+json;charset=utf-8";
 const DEFAULT_MAX_BODY = 16 * 1024 * 1024;
-/** Reachable without credentials, like the Pact Broker's heartbeat. */
-const PUBLIC_PATHS = new Set(["/diagnostic/status/heartbeat"]);
-
-function sameSecret(a: string, b: string): boolean {
-  const x = Buffer.from(a, "utf8");
-  const y = Buffer.from(b, "utf8");
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
-function authorised(header: string | undefined, auth: BrokerAuth): boolean {
-  if (!header) return false;
-  const [scheme, ...rest] = header.trim().split(/\s+/);
-  const value = rest.join(" ");
-  if (auth.token !== undefined && scheme?.toLowerCase() === "bearer") return sameSecret(value, auth.token);
-  if (auth.username !== undefined && scheme?.toLowerCase() === "basic") {
-    const decoded = Buffer.from(value, "base64").toString("utf8");
-    const i = decoded.indexOf(":");
-    if (i < 0) return false;
-    return (
-      sameSecret(decoded.slice(0, i), auth.username) && sameSecret(decoded.slice(i + 1), auth.password ?? "")
-    );
-  }
-  return false;
-}
-
 function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -156,25 +130,27 @@ function baseUrlOf(req: http.IncomingMessage, fallback: string): string {
 
 export async function startBrokerServer(options: BrokerServerOptions): Promise<StartedBrokerServer> {
   const host = options.host ?? "127.0.0.1";
-  const auth = options.auth;
-  if (auth && auth.token === undefined && auth.username === undefined) {
-    throw new BrokerStartError("broker auth needs a token or a username (and password)");
-  }
-  if (auth?.token !== undefined && auth.token.length === 0)
-    throw new BrokerStartError("broker auth token is empty");
-  const authEnabled = Boolean(auth && (auth.token !== undefined || auth.username !== undefined));
+  const access = new BrokerAccess(options.auth);
+  const authEnabled = access.enabled;
   const logger = options.logger;
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
-  const store = BrokerStore.open(options.dataDir);
-  const api = new BrokerApi(store, {
-    ...(options.autoDetectMainBranch !== undefined
-      ? { autoDetectMainBranch: options.autoDetectMainBranch }
-      : {}),
-    ...(options.mainBranchCandidates ? { mainBranchCandidates: options.mainBranchCandidates } : {}),
-    ...(options.allowDangerousContractModification !== undefined
-      ? { allowDangerousContractModification: options.allowDangerousContractModification }
-      : {}),
-  });
+  const store = options.databaseUrl
+    ? BrokerStore.openPostgres(options.databaseUrl)
+    : BrokerStore.open(options.dataDir);
+  const webhooks = new WebhookService(store.webhooks, options.webhooks, logger);
+  const api = new BrokerApi(
+    store,
+    {
+      ...(options.autoDetectMainBranch !== undefined
+        ? { autoDetectMainBranch: options.autoDetectMainBranch }
+        : {}),
+      ...(options.mainBranchCandidates ? { mainBranchCandidates: options.mainBranchCandidates } : {}),
+      ...(options.allowDangerousContractModification !== undefined
+        ? { allowDangerousContractModification: options.allowDangerousContractModification }
+        : {}),
+    },
+    webhooks,
+  );
   let fallbackBase = `http://${host}`;
   const routeOf = (method: string, path: string): string | undefined => {
     const found = api.routes.lookup(method, path);
@@ -204,9 +180,11 @@ export async function startBrokerServer(options: BrokerServerOptions): Promise<S
     const url = new URL(req.url ?? "/", "http://broker.invalid");
     const path = url.pathname;
     try {
-      if (authEnabled && !PUBLIC_PATHS.has(path) && !authorised(req.headers.authorization, auth!)) {
+      try {
+        access.check(method, path, req.headers.authorization);
+      } catch (err) {
         req.resume();
-        throw new BrokerUnauthorizedError();
+        throw err;
       }
       const urls = new BrokerUrls(baseUrlOf(req, fallbackBase));
       if (method === "GET" && (path === "/" || path === "") && wantsHtml(req.headers.accept)) {
@@ -248,7 +226,7 @@ export async function startBrokerServer(options: BrokerServerOptions): Promise<S
         method === "GET" || method === "DELETE" || method === "HEAD"
           ? (req.resume(), undefined)
           : parseJson(await readBody(req, maxBody));
-      const result: ApiResponse = found.match.handler({
+      const result: ApiResponse = await found.match.handler({
         params: found.match.params,
         query: url.searchParams,
         body,
@@ -268,14 +246,7 @@ export async function startBrokerServer(options: BrokerServerOptions): Promise<S
     } catch (err) {
       if (err instanceof BrokerError) {
         const headers: Record<string, string> =
-          err instanceof BrokerUnauthorizedError
-            ? {
-                "WWW-Authenticate":
-                  auth?.token !== undefined
-                    ? 'Bearer realm="faultline broker"'
-                    : 'Basic realm="faultline broker"',
-              }
-            : {};
+          err instanceof BrokerUnauthorizedError ? { "WWW-Authenticate": access.challenge() } : {};
         send(res, err.status, err.toBody(), headers);
         return {
           status: err.status,
@@ -341,9 +312,11 @@ export async function startBrokerServer(options: BrokerServerOptions): Promise<S
   const stop = (): Promise<void> => {
     stopping ??= new Promise<void>((resolve) => {
       server.close(() => {
-        store.close();
-        logger?.info("broker: stopped, database closed");
-        resolve();
+        void webhooks.executor.close().then(() => {
+          store.close();
+          logger?.info("broker: stopped, database closed");
+          resolve();
+        });
       });
       server.closeIdleConnections();
       setTimeout(() => server.closeAllConnections(), 2_000).unref();

@@ -8,6 +8,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { HOST_KAFKA_EDGE } from "../env/stack.ts";
 import type { Manifest } from "../env/manifest.ts";
+import { defaultScenarios, loadKit } from "./defaults.ts";
 import { faultReferences } from "./faults.ts";
 import type { Probe, Scenario, ScenarioDefinition } from "./model.ts";
 
@@ -72,8 +73,14 @@ export async function loadScenario(root: string, name: string): Promise<Scenario
   return { ...mod.default, name, file: rel };
 }
 
-export async function loadCatalog(root: string): Promise<Scenario[]> {
-  return Promise.all((await scenarioNames(root)).map((n) => loadScenario(root, n)));
+/**
+ * Every scenario file; with the target's manifest, also the manifest-driven defaults for the
+ * coverage cells the files leave empty (src/chaos/defaults.ts).
+ */
+export async function loadCatalog(root: string, m?: Manifest): Promise<Scenario[]> {
+  const files = await Promise.all((await scenarioNames(root)).map((n) => loadScenario(root, n)));
+  if (!m) return files;
+  return [...files, ...defaultScenarios(m, files, await loadKit(root, m))];
 }
 
 /** Every problem of a scenario against the target: file, field, the unknown name and the known ones. */

@@ -6,16 +6,25 @@
 import path from "node:path";
 import { loadManifest } from "../env/manifest.ts";
 import { AttachedStack } from "../env/attached-stack.ts";
-import { Environment, type StackEvent, type StartedStack } from "../env/stack.ts";
+import {
+  Environment,
+  type DriverName,
+  type KubernetesTarget,
+  type StackEvent,
+  type StartedStack,
+} from "../env/stack.ts";
+import { unsupportedScenarios } from "./driver-skips.ts";
 import { readStackState, writeStackState } from "../env/stack-state.ts";
-import { ScenarioError } from "./catalog.ts";
+import { loadCatalog, ScenarioError } from "./catalog.ts";
+import { coverageMatrix } from "./coverage.ts";
 import type { ChaosTarget } from "./target.ts";
 import { writeJournal, type DetectionMatrix, type Journal, type ScenarioResult } from "../report/journal.ts";
-import { writeRunPage } from "../report/html-report.ts";
+import { writeRunPage } from "../report/render.ts";
 import { reportsDir } from "../paths.ts";
 import type { RunEvent } from "./runner.ts";
 import {
   checkAgainstStack,
+  DetectionBroken,
   runScenarios,
   sabotageEnv,
   selectScenarios,
@@ -34,6 +43,9 @@ export interface ChaosJobOptions extends Selection {
   keepUp?: boolean;
   /** Run on the stack `faultline up` started for this target (neither started nor stopped here). */
   attach?: boolean;
+  /** The stack's driver (default: the manifest's, else docker) and where a Kubernetes one goes. */
+  driver?: DriverName;
+  kubernetes?: KubernetesTarget;
   signal?: AbortSignal;
   onEvent?: (e: RunEvent) => void;
   onStack?: (e: StackEvent) => void;
@@ -53,12 +65,14 @@ export async function runChaosJob(o: ChaosJobOptions): Promise<ChaosJobResult> {
   const startedAt = new Date().toISOString();
   const manifest = await loadManifest(o.target, o.root);
   // Bad input fails here, before anything starts (ScenarioError, ManifestError: exit 2).
-  const scenarios = await selectScenarios(
+  let scenarios = await selectScenarios(
     o.root,
     manifest,
     o.detection && !o.names?.length && !o.tag ? { all: true } : o,
   );
   const env = sabotageEnv(manifest, o.sabotage ?? []);
+  // The whole catalog's fault coverage (not only the scenarios run): the report shows the matrix.
+  const coverage = coverageMatrix(manifest, await loadCatalog(o.root, manifest));
   const dir = path.join(reportsDir(), o.runId);
   let stack: StartedStack | undefined;
   let target: ChaosTarget | undefined;
@@ -82,8 +96,17 @@ export async function runChaosJob(o: ChaosJobOptions): Promise<ChaosJobResult> {
       timings = state.timings;
       log(`attached to the stack of ${manifest.name} (run ${state.runId})`);
     } else {
-      stack = await new Environment(manifest, { env, detached: o.keepUp, onEvent: o.onStack }).start();
+      stack = await new Environment(manifest, {
+        env,
+        detached: o.keepUp,
+        onEvent: o.onStack,
+        driver: o.driver,
+        kubernetes: o.kubernetes,
+      }).start();
       target = stack;
+      const { run, skipped } = unsupportedScenarios(scenarios, stack.unsupportedFaults);
+      for (const k of skipped) log(`skipped ${k.name} on the ${stack.driver} driver: ${k.why}`);
+      scenarios = run;
       timings = stack.timings;
       log(`stack ${manifest.name} ready in ${(stack.timings.totalMs / 1000).toFixed(1)} s`);
     }
@@ -106,6 +129,10 @@ export async function runChaosJob(o: ChaosJobOptions): Promise<ChaosJobResult> {
       results = await runScenarios(scenarios, target, session);
     }
   } catch (err) {
+    if (err instanceof DetectionBroken) {
+      results = err.results;
+      detection = err.matrix;
+    }
     if ((err as Error).name === "ScenarioError" && !results.length) {
       await stack?.stop().catch(() => undefined);
       throw err;
@@ -147,10 +174,12 @@ export async function runChaosJob(o: ChaosJobOptions): Promise<ChaosJobResult> {
     startedAt,
     endedAt: new Date().toISOString(),
     status,
+    // An attached stack is a Docker one (faultline up).
+    driver: stack?.driver ?? (target ? "docker" : undefined),
     reason: reason ?? (interrupted ? "interrupted by the operator" : undefined),
     phases: [],
     stack: timings,
-    chaos: { scenarios: results, detection },
+    chaos: { scenarios: results, detection, coverage },
   };
   await writeJournal(dir, journal);
   const htmlFile = await writeRunPage(dir, journal);

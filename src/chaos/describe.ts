@@ -1,5 +1,6 @@
 /** A scenario in words, for `faultline chaos describe`. */
-import { loadScenario } from "./catalog.ts";
+import type { Manifest } from "../env/manifest.ts";
+import { loadCatalog, loadScenario } from "./catalog.ts";
 import type { Fault, Probe, Step } from "./model.ts";
 import { probeTarget } from "./probes.ts";
 import { describeTolerance } from "./tolerance.ts";
@@ -41,8 +42,9 @@ function step(s: Step): string {
   }
 }
 
-export async function describeScenario(root: string, name: string): Promise<string> {
-  const s = await loadScenario(root, name);
+export async function describeScenario(root: string, name: string, m?: Manifest): Promise<string> {
+  const generated = m ? (await loadCatalog(root, m)).find((x) => x.name === name) : undefined;
+  const s = generated ?? (await loadScenario(root, name));
   const lines = [
     `${s.name} — ${s.title}`,
     `file: ${s.file}   tags: ${s.tags.join(", ")}`,

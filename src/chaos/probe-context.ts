@@ -11,6 +11,9 @@ import parsePrometheusTextFormat from "parse-prometheus-text-format";
 import pg from "pg";
 import type { ChaosTarget } from "./target.ts";
 import { figure, type Figure, type History } from "./history.ts";
+import { filterKafkajsNegativeTimeoutWarning } from "../env/kafkajs-warning.ts";
+
+filterKafkajsNegativeTimeoutWarning();
 
 export interface HttpAnswer {
   status: number;
@@ -133,16 +136,17 @@ export class StackProbeContext implements ProbeContext, AsyncDisposable {
     return series.reduce((sum, m) => sum + Number(m.value ?? m.count ?? 0), 0);
   }
 
+  /**
+   * A pool per database URL, not per service: a PostgreSQL container killed and started again
+   * gets a new host port from Docker, and a pool kept for the old one is refused for good.
+   */
   private pool(service: string): pg.Pool {
-    let p = this.pools.get(service);
+    const url = this.target.postgresUrl(service);
+    let p = this.pools.get(url);
     if (!p) {
-      p = new pg.Pool({
-        connectionString: this.target.postgresUrl(service),
-        max: 2,
-        connectionTimeoutMillis: 5000,
-      });
+      p = new pg.Pool({ connectionString: url, max: 2, connectionTimeoutMillis: 5000 });
       p.on("error", () => undefined);
-      this.pools.set(service, p);
+      this.pools.set(url, p);
     }
     return p;
   }

@@ -19,7 +19,7 @@ export interface Selection {
 
 /** Loads the catalog and picks scenarios; every name and reference is checked against the target. */
 export async function selectScenarios(root: string, m: Manifest, sel: Selection): Promise<Scenario[]> {
-  const catalog = await loadCatalog(root);
+  const catalog = await loadCatalog(root, m);
   const known = catalog.map((s) => s.name);
   let chosen: Scenario[];
   if (sel.all) chosen = catalog;
@@ -175,6 +175,12 @@ export async function verifyDetection(
       ok: r.status === "completed",
     });
   const caught = switches.filter((sw) => scenarios.some((s) => sw in s.catches));
+  const matrix = (): DetectionMatrix => ({
+    scenarios: scenarios.map((s) => s.name),
+    switches: ["none", ...caught],
+    cells,
+    uncovered: switches.filter((sw) => !caught.includes(sw)),
+  });
   let current: string | undefined;
   try {
     for (const sw of caught) {
@@ -211,16 +217,24 @@ export async function verifyDetection(
         });
       }
     }
+  } catch (err) {
+    // The harness broke mid-matrix (a service that did not come back, Docker gone): what ran
+    // so far is kept for the journal, so the report shows it beside the reason.
+    throw new DetectionBroken(err as Error, results, matrix());
   } finally {
     if (current) await setSabotage(target, undefined, current).catch(() => undefined);
   }
-  return {
-    results,
-    matrix: {
-      scenarios: scenarios.map((s) => s.name),
-      switches: ["none", ...caught],
-      cells,
-      uncovered: switches.filter((sw) => !caught.includes(sw)),
-    },
-  };
+  return { results, matrix: matrix() };
+}
+
+/** A harness error during verify-detection, with the results and cells of what ran before it. */
+export class DetectionBroken extends Error {
+  constructor(
+    override readonly cause: Error,
+    readonly results: ScenarioResult[],
+    readonly matrix: DetectionMatrix,
+  ) {
+    super(cause.message);
+    this.name = "DetectionBroken";
+  }
 }

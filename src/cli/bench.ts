@@ -4,10 +4,10 @@ import { benchReport } from "../report/report-bench.ts";
 import { installCleanupHandlers } from "../env/cleanup.ts";
 import { runId, reportRunId } from "../env/run-labels.ts";
 import path from "node:path";
-import { ceilingBench } from "../load/ceiling-bench.ts";
+import { ceilingBench, ceilingTables, ceilingVerdict, type CeilingResult } from "../load/ceiling-bench.ts";
 import { footprintBench, type FootprintResult } from "../load/footprint.ts";
 import { serviceBench } from "../load/service-bench.ts";
-import { writeRunPage } from "../report/html-report.ts";
+import { writeRunPage } from "../report/render.ts";
 import { writeJournal, type Journal } from "../report/journal.ts";
 import { reportsDir } from "../paths.ts";
 import { formatBytes, printTable } from "./output.ts";
@@ -214,22 +214,33 @@ export function registerBenchCommand(program: Command): void {
   bench
     .command("ceiling")
     .description(
-      "the load runner's ceiling against wrk on the cheapest endpoint, and how closely the open model holds its rate",
+      "wrk, the declarative runner and the scripted (k6) runner side by side on the cheapest endpoint, and how closely the open model holds its rate",
     )
     .addOption(targetOption("target"))
     .option("--seconds <s>", "seconds of each measurement", "10")
-    .option("--connections <n>", "connections of wrk and VUs of the runner", "32")
-    .action(async (opts: { target: string; seconds: string; connections: string }) => {
-      installCleanupHandlers(runId());
-      print(
-        await ceilingBench({
+    .option("--connections <n>", "connections of wrk and VUs of both runners", "32")
+    .option("--repeats <n>", "measurements of each engine, in turns; the median is reported", "3")
+    .option("--json", "print as JSON")
+    .action(
+      async (opts: {
+        target: string;
+        seconds: string;
+        connections: string;
+        repeats: string;
+        json?: boolean;
+      }) => {
+        installCleanupHandlers(runId());
+        const r = await ceilingBench({
           target: opts.target,
           seconds: Math.max(2, Number(opts.seconds) || 10),
           connections: Math.max(1, Number(opts.connections) || 32),
-          log: (l) => process.stderr.write(`· ${l}\n`),
-        }),
-      );
-    });
+          repeats: Math.max(1, Number(opts.repeats) || 3),
+          log: opts.json ? undefined : (l) => process.stderr.write(`· ${l}\n`),
+        });
+        if (opts.json) print(r);
+        else printCeiling(r);
+      },
+    );
   footprintCommand("claims", "the source article's claims beside the measurement, each held or not held");
 }
 
@@ -304,4 +315,15 @@ function printClaims(r: FootprintResult): void {
     process.stdout.write(
       `${c.held ? "✓ held    " : "✗ not held"}  ${c.claim}\n            measured: ${c.measured}\n            ${c.detail ?? ""}\n`,
     );
+}
+
+export function printCeiling(r: CeilingResult, out: NodeJS.WritableStream = process.stdout): void {
+  const t = ceilingTables(r);
+  out.write(`${r.endpoint}, ${r.connections} connections, ${r.seconds} s each\n\n`);
+  printTable(t.engines.header, t.engines.rows, out);
+  out.write(`\n${ceilingVerdict(r)}\n\n`);
+  printTable(t.openModel.header, t.openModel.rows, out);
+  out.write(
+    `\nload average before ${r.loadAverage.before.join(" ")}, after ${r.loadAverage.after.join(" ")}\n${r.method}\n`,
+  );
 }

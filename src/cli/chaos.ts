@@ -1,11 +1,13 @@
+import { driverChoice, withDriverOptions, type DriverOpts } from "./driver-options.ts";
 import path from "node:path";
 import type { Command } from "commander";
 import { loadCatalog, ScenarioError } from "../chaos/catalog.ts";
 import { runChaosJob } from "../chaos/chaos-run.ts";
+import { coverageMatrix, formatCoverage } from "../chaos/coverage.ts";
 import { describeScenario } from "../chaos/describe.ts";
 import type { RunEvent } from "../chaos/runner.ts";
 import { installCleanupHandlers } from "../env/cleanup.ts";
-import { ManifestError } from "../env/manifest.ts";
+import { loadManifest, ManifestError } from "../env/manifest.ts";
 import { runId, reportRunId } from "../env/run-labels.ts";
 import { apartFromDetachedStacks } from "../env/stack-state.ts";
 import { projectRoot } from "../paths.ts";
@@ -30,7 +32,7 @@ function progress(e: RunEvent): void {
   }
 }
 
-interface RunOpts {
+interface RunOpts extends DriverOpts {
   all?: boolean;
   tag?: string;
   target: string;
@@ -75,6 +77,7 @@ async function job(names: string[], opts: RunOpts, detection: boolean): Promise<
     detection,
     keepUp: opts.keepUp,
     attach: opts.attach,
+    ...driverChoice(opts),
     signal: ctrl.signal,
     onEvent: opts.json ? undefined : progress,
     onStack: opts.json ? undefined : stackProgress,
@@ -150,10 +153,14 @@ export function registerChaosCommands(program: Command): void {
   chaos
     .command("list")
     .description("every scenario: name, title, tags and the bugs it catches")
+    .addOption(targetOption())
     .option("--tag <tag>", "only scenarios with this tag")
     .option("--json", "print an array of {name, title, tags, catches, file}")
-    .action(async (opts: { tag?: string; json?: boolean }) => {
-      const all = (await loadCatalog(projectRoot())).filter((s) => !opts.tag || s.tags.includes(opts.tag));
+    .action(async (opts: { tag?: string; json?: boolean; target: string }) => {
+      const root = projectRoot();
+      const all = (await loadCatalog(root, await loadManifest(opts.target, root))).filter(
+        (s) => !opts.tag || s.tags.includes(opts.tag),
+      );
       if (opts.json) {
         out(
           JSON.stringify(
@@ -179,9 +186,35 @@ export function registerChaosCommands(program: Command): void {
   chaos
     .command("describe <name>")
     .description("a scenario in words: steady state, workload, method (timed), rollbacks, invariants")
-    .action(async (name: string) => {
+    .addOption(targetOption())
+    .action(async (name: string, opts: { target: string }) => {
       try {
-        out(await describeScenario(projectRoot(), name));
+        const root = projectRoot();
+        out(await describeScenario(root, name, await loadManifest(opts.target, root)));
+      } catch (e) {
+        if (!badInput(e)) throw e;
+        err(`faultline: ${(e as Error).message}`);
+        process.exitCode = 2;
+      }
+    });
+
+  chaos
+    .command("coverage")
+    .description(
+      "the fault coverage matrix from the manifest: every edge × {cut, latency beyond the caller's deadline, hang, bandwidth} and every container × {kill, restart, pause}, with the scenarios and invariants of each cell",
+    )
+    .addOption(targetOption())
+    .option("--without-defaults", "the scenario files alone, without the manifest-driven defaults")
+    .option(
+      "--json",
+      "print the matrix as the journal records it ({edgeFaults, containerFaults, required, rows})",
+    )
+    .action(async (opts: { target: string; json?: boolean; withoutDefaults?: boolean }) => {
+      try {
+        const root = projectRoot();
+        const m = await loadManifest(opts.target, root);
+        const cm = coverageMatrix(m, await loadCatalog(root, opts.withoutDefaults ? undefined : m));
+        out(opts.json ? JSON.stringify(cm, null, 2) : formatCoverage(cm));
       } catch (e) {
         if (!badInput(e)) throw e;
         err(`faultline: ${(e as Error).message}`);
@@ -190,7 +223,7 @@ export function registerChaosCommands(program: Command): void {
     });
 
   const common = (c: Command) =>
-    c
+    withDriverOptions(c)
       .addOption(targetOption())
       .option("--seed <n>", "seed for every random choice (which edge, when); printed when not given")
       .option("--keep-up", "leave the stack running at the end (remove it with: faultline down)")

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { dockerVersion } from "../docker-client.ts";
 import { exposedPorts, freeDiskBytes, runDoctor } from "../env/doctor.ts";
+import { findCheck, readSystemPackages } from "../env/system-packages.ts";
 import { projectImages } from "../env/manifest.ts";
 import { useProtobufPlugin } from "../contracts/protobuf-plugin.ts";
 import { imageStatuses } from "../images/image-builder.ts";
@@ -12,7 +13,9 @@ const MARK = { ok: "ok  ", warn: "warn", fail: "FAIL" } as const;
 export function registerDoctorCommand(program: Command): void {
   program
     .command("doctor")
-    .description("check Docker, images, Node, Go, Java and disk; print the fix for each problem")
+    .description(
+      "check Docker, images, Node, Go, Java, the Debian packages of scripts/system-packages.tsv and disk; print the fix for each problem",
+    )
     .option("--json", "print the report as JSON")
     .action(async (opts: { json?: boolean }) => {
       const report = await runDoctor(
@@ -21,6 +24,8 @@ export function registerDoctorCommand(program: Command): void {
           imageStatuses: async () =>
             imageStatuses(undefined, projectRoot(), await projectImages(projectRoot())),
           toolchain: () => checkToolchain(),
+          systemPackages: async () =>
+            readSystemPackages(projectRoot()).map((pkg) => ({ pkg, found: findCheck(pkg.check) })),
           freeDiskBytes,
           exposedPorts,
           protobufPlugin: async () => {

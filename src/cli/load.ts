@@ -1,21 +1,14 @@
-import path from "node:path";
 import type { Command } from "commander";
-import { installCleanupHandlers } from "../env/cleanup.ts";
-import { loadManifest } from "../env/manifest.ts";
-import { runId, reportRunId } from "../env/run-labels.ts";
-import { Environment } from "../env/stack.ts";
-import { readStackState, apartFromDetachedStacks } from "../env/stack-state.ts";
 import { compareWithBaseline, readBaseline } from "../load/baseline.ts";
-import { runLoad, type LiveSecond, type LoadStack } from "../load/run-load.ts";
+import { runLoad, type LiveSecond } from "../load/run-load.ts";
 import { profile as findProfile } from "../load/profiles.ts";
 import { listLoadScenarios, loadScenario } from "../load/scenario.ts";
+import { isK6Script } from "../load/k6-script.ts";
 import { formatSummary } from "../load/summary.ts";
 import { parseDurationMs } from "../load/thresholds.ts";
-import { writeRunPage } from "../report/html-report.ts";
-import { writeJournal, type Journal, type LoadRun } from "../report/journal.ts";
-import { projectRoot, reportsDir } from "../paths.ts";
+import { collect, runK6Command, type K6RunOpts } from "./load-k6.ts";
+import { onLoadStack, writeLoadReport } from "./load-stack.ts";
 import { printTable } from "./output.ts";
-import { stackProgress } from "./stack.ts";
 import { targetOption } from "./target-option.ts";
 
 /** k6's exit code for a failed threshold. */
@@ -44,18 +37,6 @@ function durationS(d: string | undefined): number | undefined {
   return ms / 1000;
 }
 
-async function attachedStack(target: string): Promise<LoadStack> {
-  const state = await readStackState(target);
-  if (!state)
-    throw new Error(
-      `--attach: no stack of target "${target}" is up (start one: faultline up --target ${target})`,
-    );
-  return {
-    manifest: await loadManifest(state.manifestFile, projectRoot()),
-    network: { name: state.network },
-  };
-}
-
 export function registerLoadCommands(program: Command): void {
   const load = program
     .command("load")
@@ -82,7 +63,7 @@ export function registerLoadCommands(program: Command): void {
   load
     .command("run <name>")
     .description(
-      `run a load scenario; exits ${THRESHOLD_FAILED_EXIT} when a threshold fails or the baseline regressed`,
+      `run a load scenario, or a k6 script (a .js file: the k6 API on the Go runner); exits ${THRESHOLD_FAILED_EXIT} when a threshold fails or the baseline regressed`,
     )
     .addOption(targetOption())
     .option("--profile <name>", "smoke, average, stress, spike, soak (default: the scenario's)")
@@ -91,7 +72,18 @@ export function registerLoadCommands(program: Command): void {
     .option("--attach", "use the stack started with faultline up instead of starting one")
     .option("--baseline <run-id|file>", "compare p95, throughput and error rate with an earlier run")
     .option("--json", "print the summary as JSON")
-    .action(async (name: string, opts: RunOpts) => {
+    .option(
+      "-e, --env <KEY=VALUE>",
+      "k6 scripts: a value in __ENV (repeatable; overrides the stack's)",
+      collect,
+    )
+    .option("--vus <n>", "k6 scripts: VUs (replaces the script's scenarios, as k6)")
+    .option("--iterations <n>", "k6 scripts: total iterations")
+    .option("--out <json=FILE>", "k6 scripts: every sample as k6's JSON lines", collect)
+    .option("--summary-export <file>", "k6 scripts: the end-of-test summary as JSON")
+    .option("--quiet", "k6 scripts: no end-of-test summary")
+    .action(async (name: string, opts: RunOpts & K6RunOpts) => {
+      if (isK6Script(name)) return runK6Command(name, opts, live);
       const scenario = await loadScenario(name);
       const rate = opts.rate === undefined ? undefined : Number(opts.rate);
       if (rate !== undefined && !(rate > 0))
@@ -100,27 +92,19 @@ export function registerLoadCommands(program: Command): void {
       if (opts.profile) findProfile(opts.profile, "--profile");
       const seconds = durationS(opts.duration);
       const baseline = opts.baseline ? await readBaseline(opts.baseline, scenario.name) : undefined;
-      if (opts.attach) await apartFromDetachedStacks();
-      const id = reportRunId();
-      const startedAt = new Date().toISOString();
-      installCleanupHandlers(runId());
-      const owned = opts.attach
-        ? undefined
-        : await new Environment(await loadManifest(opts.target, projectRoot()), {
-            onEvent: opts.json ? undefined : stackProgress,
-          }).start();
-      let run: LoadRun;
-      try {
-        const stack: LoadStack = owned ?? (await attachedStack(opts.target));
-        run = await runLoad(stack, scenario, {
+      const {
+        id,
+        startedAt,
+        result: run,
+        timings,
+      } = await onLoadStack(opts, !opts.json, (stack) =>
+        runLoad(stack, scenario, {
           profile: opts.profile,
           durationS: seconds,
           rate,
           onSecond: opts.json ? undefined : live,
-        });
-      } finally {
-        await owned?.stop();
-      }
+        }),
+      );
       if (baseline) run.baseline = compareWithBaseline(run, baseline);
       const regressed = run.baseline?.comparisons.some((c) => !c.ok) ?? false;
       if (regressed && run.status === "passed") {
@@ -130,37 +114,14 @@ export function registerLoadCommands(program: Command): void {
           .map((c) => `${c.figure} ${c.current.toFixed(3)} vs ${c.baseline.toFixed(3)}`)
           .join("; ")}`;
       }
-      const dir = path.join(reportsDir(), id);
-      const journal: Journal = {
-        version: 2,
-        runId: id,
+      const rel = await writeLoadReport({
+        id,
         target: opts.target,
         command: `faultline load run ${name}`,
         startedAt,
-        endedAt: new Date().toISOString(),
-        status:
-          run.status === "passed" ? "completed" : run.status === "interrupted" ? "interrupted" : "failed",
-        reason: run.status === "passed" ? undefined : run.detail,
-        phases: [
-          {
-            name: `load ${name}`,
-            status: run.status === "passed" ? "passed" : "failed",
-            startedAt: run.startedAt,
-            durationMs: Date.parse(run.endedAt) - Date.parse(run.startedAt),
-            detail: run.detail ?? "",
-            items: run.thresholds.map((t) => ({
-              name: `${t.metric} ${t.expression}`,
-              status: t.ok ? "passed" : "failed",
-              detail: `observed ${t.observed ?? "no samples"}`,
-            })),
-          },
-        ],
-        stack: owned?.timings,
-        load: { runs: [run] },
-      };
-      await writeJournal(dir, journal);
-      await writeRunPage(dir, journal);
-      const rel = path.relative(process.cwd(), dir) || dir;
+        run,
+        timings,
+      });
       if (opts.json) {
         process.stdout.write(
           `${JSON.stringify(

@@ -17,6 +17,7 @@ const STARTS_CONTAINERS = new Set([
   "chaos run",
   "chaos verify-detection",
   "load run",
+  "mutate",
   "bench",
   "bench stack",
   "bench services",

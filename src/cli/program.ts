@@ -3,11 +3,13 @@ import { Command } from "commander";
 import { registerBenchCommand } from "./bench.ts";
 import { registerBrokerCommand } from "./broker.ts";
 import { registerChaosCommands } from "./chaos.ts";
+import { registerClusterCommands } from "./cluster.ts";
 import { registerTraceCommand } from "./trace.ts";
 import { registerContractsCommands } from "./contracts.ts";
 import { registerDoctorCommand } from "./doctor.ts";
 import { registerImagesCommand } from "./images.ts";
 import { registerLoadCommands } from "./load.ts";
+import { registerMutateCommand } from "./mutate.ts";
 import { registerReportCommand } from "./report.ts";
 import { registerRunCommand } from "./run.ts";
 import { registerStackCommands } from "./stack.ts";
@@ -33,6 +35,8 @@ export function createProgram(): Command {
   registerChaosCommands(program);
   registerTraceCommand(program);
   registerLoadCommands(program);
+  registerMutateCommand(program);
+  registerClusterCommands(program);
   return program;
 }
 

@@ -182,6 +182,10 @@ export function registerStackCommands(program: Command): void {
           );
           removed.push({ target: `(no state file) run ${o.runId}`, ...(await removeRun(o.runId)) });
         }
+        // The kubernetes driver's: every detached namespace, and every one a dead run left.
+        const { sweepNamespaces } = await import("../env/kubernetes/namespaces.ts");
+        for (const ns of await sweepNamespaces({ all: true }))
+          removed.push({ target: `namespace ${ns}`, containers: [], networks: [], volumes: [] });
       }
       if (opts.json) process.stdout.write(`${JSON.stringify(removed, null, 2)}\n`);
       else

@@ -5,6 +5,9 @@
  */
 import { randomUUID } from "node:crypto";
 import { Kafka, logLevel, type Consumer, type Producer } from "kafkajs";
+import { filterKafkajsNegativeTimeoutWarning } from "../env/kafkajs-warning.ts";
+
+filterKafkajsNegativeTimeoutWarning();
 
 /** One Kafka record as the contract sees it: topic, key, headers and value. */
 export interface KafkaRecord {

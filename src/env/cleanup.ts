@@ -133,6 +133,10 @@ export async function orphanDetachedRuns(
 /** The sweep every command that starts containers runs first; says what it removed. */
 export async function sweepBeforeStart(log: (line: string) => void): Promise<Removed | undefined> {
   const r = await sweepLeftovers(docker());
+  // A dead run's Kubernetes namespace too (found by its labels), when a cluster is configured.
+  const { sweepNamespaces } = await import("./kubernetes/namespaces.ts");
+  for (const ns of await sweepNamespaces().catch(() => []))
+    log(`faultline: removed the namespace a dead run left: ${ns}`);
   const n = r.containers.length + r.networks.length + r.volumes.length;
   if (n > 0)
     log(

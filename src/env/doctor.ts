@@ -2,6 +2,7 @@ import { statfs } from "node:fs/promises";
 import type { DockerVersion } from "../docker-client.ts";
 import type { ImageStatus } from "../images/image-builder.ts";
 import type { ToolCheck } from "../images/toolchain.ts";
+import type { SystemPackage } from "./system-packages.ts";
 
 export type CheckStatus = "ok" | "warn" | "fail";
 
@@ -22,6 +23,8 @@ export interface DoctorProbes {
   freeDiskBytes(dir: string): Promise<number>;
   /** The Pact protobuf plugin's install: its folder, or an error saying how to build it. */
   protobufPlugin?(): Promise<string>;
+  /** scripts/system-packages.tsv's rows, and where each row's check is found (undefined: missing). */
+  systemPackages?(): Promise<{ pkg: SystemPackage; found: string | undefined }[]>;
   /** Published ports of faultline's running containers that listen beyond loopback ("name port ip"). */
   exposedPorts?(): Promise<string[]>;
 }
@@ -109,6 +112,29 @@ export async function runDoctor(probes: DoctorProbes, projectDir: string): Promi
   }
 
   checks.push(...(await probes.toolchain()));
+
+  if (probes.systemPackages) {
+    try {
+      for (const { pkg, found } of await probes.systemPackages())
+        checks.push(
+          found
+            ? { name: `package ${pkg.pkg}`, status: "ok", detail: found }
+            : {
+                name: `package ${pkg.pkg}`,
+                status: "fail",
+                detail: `${pkg.check} not found; needed for ${pkg.neededFor}`,
+                fix: `apt-get install -y ${pkg.pkg}   (npm run setup installs every missing package of scripts/system-packages.tsv)`,
+              },
+        );
+    } catch (err) {
+      checks.push({
+        name: "system packages",
+        status: "fail",
+        detail: (err instanceof Error ? err.message : String(err)).split("\n")[0]!,
+        fix: "correct scripts/system-packages.tsv as the message says",
+      });
+    }
+  }
 
   if (probes.protobufPlugin) {
     try {

@@ -72,28 +72,112 @@ export function toxiproxyApiUrl(t: StartedTestContainer): string {
 export interface RunNetwork {
   name: string;
   id: string;
+  /** The run's host names and their fixed addresses (empty: a network without fixed addresses). */
+  hosts: Record<string, string>;
   remove(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** The network label carrying `name=address,...`: every container joining the network reads it. */
+export const LABEL_HOSTS = "dev.faultline.hosts";
+
+/**
+ * Why fixed addresses and /etc/hosts: Debian 12's docker.io (20.10.24) has libnetwork's lock-order
+ * deadlock between its embedded DNS server and an endpoint leaving a network (moby/moby#46661,
+ * moby/libnetwork#2632; the fix, libnetwork#2679, came with 20.10.27). A DNS query inside the run's
+ * network while a container exits (a chaos kill, the teardown) could hang the whole daemon: seen
+ * here, every API call then hung (goroutine dump: ResolveName waiting on the controller lock,
+ * sandbox.Delete on the network lock). With every name of the run in each container's /etc/hosts,
+ * resolvers (Go's, glibc's) answer from the file and never ask the embedded DNS server.
+ * Subnets are taken from 10.200.0.0/13 (clear of Docker's default pools and of Kubernetes'
+ * usual service and pod ranges); fixed addresses from .10, Docker's own from the upper half.
+ */
+function subnetCandidate(): { subnet: string; prefix: string } {
+  const a = 200 + Math.floor(Math.random() * 8);
+  const b = Math.floor(Math.random() * 256);
+  return { subnet: `10.${a}.${b}.0/24`, prefix: `10.${a}.${b}` };
 }
 
 /** A bridge network labelled with this run (Testcontainers' own networks cannot carry labels). */
 export async function createRunNetwork(
   prefix = "faultline",
   extraLabels: Record<string, string> = {},
+  hostNames: string[] = [],
 ): Promise<RunNetwork> {
+  if (hostNames.length > 100)
+    throw new Error(`createRunNetwork: ${hostNames.length} host names, at most 100`);
   const name = `${prefix}-${Math.random().toString(36).slice(2, 8)}`;
-  const net = await docker().createNetwork({
-    Name: name,
-    Driver: "bridge",
-    CheckDuplicate: true,
-    Labels: runLabels(extraLabels),
-  });
+  let net: Awaited<ReturnType<ReturnType<typeof docker>["createNetwork"]>> | undefined;
+  let hosts: Record<string, string> = {};
+  for (let attempt = 1; !net; attempt++) {
+    const { subnet, prefix: p } = subnetCandidate();
+    hosts = Object.fromEntries(hostNames.map((h, i) => [h, `${p}.${10 + i}`]));
+    try {
+      net = await docker().createNetwork({
+        Name: name,
+        Driver: "bridge",
+        CheckDuplicate: true,
+        Labels: {
+          ...runLabels(extraLabels),
+          [LABEL_HOSTS]: Object.entries(hosts)
+            .map(([h, ip]) => `${h}=${ip}`)
+            .join(","),
+        },
+        IPAM: { Driver: "default", Config: [{ Subnet: subnet, IPRange: `${p}.128/25`, Gateway: `${p}.1` }] },
+      });
+    } catch (err) {
+      // Another network (another run, or the machine's own) holds that range: take another.
+      if (attempt >= 20 || !/overlap/i.test((err as Error).message)) throw err;
+    }
+  }
+  const created = net;
   const remove = async () => {
     try {
-      await net.remove();
+      await created.remove();
     } catch (err) {
       if ((err as { statusCode?: number }).statusCode !== 404) throw err;
     }
   };
-  return { name, id: net.id, remove, [Symbol.asyncDispose]: remove };
+  return { name, id: created.id, hosts, remove, [Symbol.asyncDispose]: remove };
+}
+
+/** The host names and addresses a run network carries in its label (none for other networks). */
+export async function networkHosts(networkName: string): Promise<Record<string, string>> {
+  const info = (await docker().getNetwork(networkName).inspect()) as { Labels?: Record<string, string> };
+  const raw = info.Labels?.[LABEL_HOSTS] ?? "";
+  return Object.fromEntries(
+    raw
+      .split(",")
+      .filter(Boolean)
+      .map((kv) => kv.split("=") as [string, string]),
+  );
+}
+
+/**
+ * Puts a container on the run's network: every name of the run in its /etc/hosts and, when it is
+ * one of them (`host`), its fixed address and that name as its alias. Without `host`, Docker
+ * gives it an address of the upper half (a load runner, a service variant).
+ */
+export function onRunNetwork<C extends GenericContainer>(
+  c: C,
+  networkName: string,
+  hosts: Record<string, string>,
+  host?: string,
+): C {
+  c.withNetworkMode(networkName).withExtraHosts(
+    Object.entries(hosts).map(([h, ipAddress]) => ({ host: h, ipAddress })),
+  );
+  if (host) {
+    const ip = hosts[host];
+    if (!ip) throw new Error(`onRunNetwork: "${host}" has no address on ${networkName}`);
+    (c as unknown as { createOpts: { NetworkingConfig?: unknown } }).createOpts.NetworkingConfig = {
+      EndpointsConfig: { [networkName]: { Aliases: [host], IPAMConfig: { IPv4Address: ip } } },
+    };
+  }
+  return c;
+}
+
+/** onRunNetwork for a network known by name only (an attached stack's): its hosts read from its label. */
+export async function joinRunNetwork<C extends GenericContainer>(c: C, networkName: string): Promise<C> {
+  return onRunNetwork(c, networkName, await networkHosts(networkName));
 }

@@ -33,8 +33,24 @@ const dependencySchema = z
     port: z.enum(["http", "grpc"]).optional(),
     /** For a postgres dependency: the database (and its owner) this service uses; default: the service's name. */
     database: nameSchema.optional(),
+    /**
+     * The caller's own deadline for one call over this edge (`2s`, `500ms`), as the service is
+     * configured: chaos coverage's "latency beyond the caller's deadline" and the entry point's
+     * answer-time bound read it.
+     */
+    deadline: z
+      .string()
+      .regex(/^\d+(\.\d+)?(ms|s|m)$/, "must be a duration such as 500ms, 2s or 1m")
+      .optional(),
   })
   .strict();
+
+/** A manifest duration (`500ms`, `2s`, `1m`) in milliseconds. */
+export function durationMs(d: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(d);
+  if (!m) throw new Error(`not a duration: "${d}" (write 500ms, 2s or 1m)`);
+  return Number(m[1]) * (m[2] === "ms" ? 1 : m[2] === "s" ? 1000 : 60_000);
+}
 
 /**
  * How a service's image is built, as docker compose writes it: a context folder (relative to the
@@ -92,6 +108,8 @@ const manifestSchema = z
     description: z.string().optional(),
     /** The service clients talk to (its HTTP URL is the stack's entry point). */
     entrypoint: nameSchema.optional(),
+    /** The driver the target runs on by default (`--driver` overrides it). */
+    driver: z.enum(["docker", "kubernetes"]).optional(),
     infrastructure: z.record(nameSchema, infraSchema).default({}),
     services: z
       .record(nameSchema, serviceSchema)
@@ -169,6 +187,7 @@ export interface Manifest {
   name: string;
   description?: string;
   entrypoint?: string;
+  driver?: "docker" | "kubernetes";
   infrastructure: Record<string, InfraSpec>;
   services: Record<string, ServiceSpec>;
   edges: Edge[];
@@ -504,6 +523,7 @@ export function parseManifest(
     name: m.name,
     description: m.description,
     entrypoint: m.entrypoint,
+    ...(m.driver ? { driver: m.driver } : {}),
     infrastructure: m.infrastructure,
     services,
     edges,

@@ -6,7 +6,7 @@
  */
 import { Wait, type StartedTestContainer } from "testcontainers";
 import { docker, logText } from "../docker-client.ts";
-import { managedContainer } from "./managed-container.ts";
+import { joinRunNetwork, managedContainer } from "./managed-container.ts";
 import { resolveImage } from "./manifest.ts";
 import type { StartedStack } from "./stack.ts";
 
@@ -43,8 +43,9 @@ export async function startServiceVariant(
   const containerName = `${stack.network.name}-${service}-${name}-${Math.random().toString(36).slice(2, 6)}`;
   const grpcPort = opts.grpc ? spec.ports.grpc : undefined;
   if (opts.grpc && !grpcPort) throw new Error(`Service "${service}" has no grpc port`);
-  const container: StartedTestContainer = await managedContainer(opts.image ?? resolveImage(spec.image))
-    .withNetworkMode(stack.network.name)
+  const container: StartedTestContainer = await (
+    await joinRunNetwork(managedContainer(opts.image ?? resolveImage(spec.image)), stack.network.name)
+  )
     .withName(containerName)
     .withEnvironment({ ...baseEnv, ...env })
     .withExposedPorts(...(grpcPort ? [spec.ports.http, grpcPort] : [spec.ports.http]))

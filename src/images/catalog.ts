@@ -109,12 +109,12 @@ export const IMAGES: readonly ImageSpec[] = [
     prepare: "maven-kafka",
   },
   {
-    // The load runner (tools/loadrunner): vegeta for HTTP, grpc-go for gRPC; run on a stack's network.
+    // The load runner (tools/loadrunner): fasthttp for HTTP, grpc-go for gRPC, goja for k6 scripts; run on a stack's network.
     kind: "go-source",
     name: "loadrunner",
     ref: "faultline/loadrunner:dev",
     workspace: "tools/loadrunner",
-    inputs: ["go.mod", "go.sum", "cmd", "runner"],
+    inputs: ["go.mod", "go.sum", "cmd", "runner", "k6"],
     pkg: "./cmd/loadrunner",
     binary: "loadrunner",
     expose: [],

@@ -1,9 +1,11 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 
-// The tools faultline needs on the machine: Node runs it, Go, Java, Maven and debootstrap build its
-// images (src/images/image-builder.ts), protoc compiles the gRPC contracts' .proto files for the
-// Pact protobuf plugin. `faultline doctor` shows these checks beside the environment's.
+// The tools faultline needs at a version: Node runs it, Go, Java and Maven build its images
+// (src/images/image-builder.ts). The Debian packages it needs (debootstrap, Chromium, wrk, ...) are
+// listed once in scripts/system-packages.tsv (src/env/system-packages.ts). No protoc: .proto files
+// are compiled by tools/protogen and the Pact protobuf plugin themselves. `faultline doctor` shows
+// these checks beside the environment's.
 
 const run = promisify(execFile);
 
@@ -21,7 +23,11 @@ export type CommandVersion = (cmd: string, args: string[]) => Promise<string | u
 export async function commandVersion(cmd: string, args: string[]): Promise<string | undefined> {
   try {
     const { stdout, stderr } = await run(cmd, args, { timeout: 15_000 });
-    return (stdout || stderr).trim().split("\n")[0];
+    // Maven colours its banner even when not on a terminal: drop the escape sequences.
+    return (stdout || stderr)
+      .replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g"), "")
+      .trim()
+      .split("\n")[0];
   } catch (err) {
     const e = err as { code?: string; stdout?: string; stderr?: string };
     if (e.code === "ENOENT") return undefined;
@@ -83,23 +89,6 @@ const TOOLS: ToolRequirement[] = [
     re: /Maven (\d+)\.(\d+)/,
     min: [3, 6],
     fix: "apt-get install maven",
-  },
-  {
-    name: "debootstrap",
-    cmd: "debootstrap",
-    args: ["--version"],
-    re: /(\d+)\.(\d+)/,
-    min: [1, 0],
-    fix: "apt-get install debootstrap",
-  },
-  {
-    // The Pact protobuf plugin compiles the gRPC contracts' .proto files with it.
-    name: "protoc",
-    cmd: "protoc",
-    args: ["--version"],
-    re: /libprotoc (\d+)\.(\d+)/,
-    min: [3, 12],
-    fix: "apt-get install protobuf-compiler",
   },
 ];
 

@@ -20,7 +20,8 @@ export interface RunnerCounts {
 
 /** One line of the runner's output. */
 export interface RunnerLine extends Partial<RunnerCounts> {
-  type: "hello" | "start" | "second" | "final" | "error";
+  type: "hello" | "start" | "second" | "final" | "error" | "summary" | "threshold" | "metrics";
+  metrics?: Record<string, { type: "counter" | "gauge" | "rate" | "trend"; values: Record<string, number> }>;
   t?: string;
   second?: number;
   errors?: Record<string, number>;

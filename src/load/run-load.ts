@@ -6,11 +6,12 @@
 import { randomBytes } from "node:crypto";
 import { Wait, type StartedTestContainer } from "testcontainers";
 import { docker, inspectImage } from "../docker-client.ts";
-import { managedContainer } from "../env/managed-container.ts";
+import { joinRunNetwork, managedContainer } from "../env/managed-container.ts";
 import type { Manifest } from "../env/manifest.ts";
 import { imageRef } from "../images/catalog.ts";
 import type { FaultWindow, LoadRun, SecondSample } from "../report/journal.ts";
 import { LoadAggregate, type RunnerLine } from "./aggregate.ts";
+import { streamRunner } from "./runner-stream.ts";
 import { decodeHistogram, emptyHistogram, percentileMs, percentiles } from "./histogram.ts";
 import { scenarioMetrics, toPlan, validateScenario, type LoadScenario } from "./scenario.ts";
 import { evaluateThresholds, type ThresholdResult } from "./thresholds.ts";
@@ -72,6 +73,24 @@ interface Sample {
 
 const failed = (s: SecondSample) => s.fail + s.unknown;
 
+/** One "second" line of the runner as the journal's sample. */
+export function secondSample(line: RunnerLine): SecondSample {
+  const h = line.latency ? decodeHistogram(line.latency) : undefined;
+  return {
+    t: line.t!,
+    requests: line.requests ?? 0,
+    ok: line.ok ?? 0,
+    fail: line.fail ?? 0,
+    unknown: line.unknown ?? 0,
+    dropped: line.dropped ?? 0,
+    codes: line.codes ?? {},
+    latencyMs: h ? percentiles(h) : undefined,
+    bytesIn: line.bytesIn ?? 0,
+    bytesOut: line.bytesOut ?? 0,
+    vus: line.vus,
+  };
+}
+
 export async function runLoad(
   stack: LoadStack,
   scenario: LoadScenario,
@@ -85,8 +104,9 @@ export async function runLoad(
   if (opts.signal?.aborted) throw new Error("load run interrupted before it started");
 
   const name = `${stack.network.name}-load-${randomBytes(3).toString("hex")}`;
-  const container: StartedTestContainer = await managedContainer(image)
-    .withNetworkMode(stack.network.name)
+  const container: StartedTestContainer = await (
+    await joinRunNetwork(managedContainer(image), stack.network.name)
+  )
     .withName(name)
     .withCopyContentToContainer([{ content: JSON.stringify(plan), target: "/plan.json", mode: 0o444 }])
     .withCommand(["-plan", "/plan.json"])
@@ -127,20 +147,7 @@ export async function runLoad(
       case "second": {
         agg ??= new LoadAggregate([]);
         agg.add(line);
-        const h = line.latency ? decodeHistogram(line.latency) : undefined;
-        const sample: SecondSample = {
-          t: line.t!,
-          requests: line.requests ?? 0,
-          ok: line.ok ?? 0,
-          fail: line.fail ?? 0,
-          unknown: line.unknown ?? 0,
-          dropped: line.dropped ?? 0,
-          codes: line.codes ?? {},
-          latencyMs: h ? percentiles(h) : undefined,
-          bytesIn: line.bytesIn ?? 0,
-          bytesOut: line.bytesOut ?? 0,
-          vus: line.vus,
-        };
+        const sample = secondSample(line);
         samples.push({ line, sample });
         opts.onSecond?.({
           second: line.second ?? samples.length,
@@ -168,38 +175,8 @@ export async function runLoad(
   };
 
   let exitCode: number;
-  // Docker's log stream does not keep Node's event loop alive by itself: waiting on the
-  // container's exit (a pending request) does, and gives the exit code.
-  const exited = (handle.wait() as Promise<{ StatusCode: number }>).catch((err: Error) => {
-    otherOutput.push(`waiting for the runner: ${err.message}`);
-    return { StatusCode: -1 };
-  });
   try {
-    const stream = await container.logs();
-    let buf = "";
-    await new Promise<void>((resolve, reject) => {
-      stream.on("data", (chunk: Buffer | string) => {
-        buf += chunk.toString();
-        let i: number;
-        while ((i = buf.indexOf("\n")) >= 0) {
-          const text = buf.slice(0, i).trim();
-          buf = buf.slice(i + 1);
-          if (!text) continue;
-          if (!text.startsWith("{")) {
-            otherOutput.push(text);
-            continue;
-          }
-          try {
-            onLine(JSON.parse(text) as RunnerLine);
-          } catch (err) {
-            otherOutput.push(`${text} (${(err as Error).message})`);
-          }
-        }
-      });
-      stream.on("end", () => resolve());
-      stream.on("error", reject);
-    });
-    exitCode = (await exited).StatusCode;
+    exitCode = await streamRunner(container, handle, onLine, otherOutput);
   } finally {
     opts.signal?.removeEventListener("abort", onAbort);
     await handle.remove({ force: true }).catch(() => undefined);

@@ -20,6 +20,7 @@ import type {
 import { escapeHtml as h } from "./escape.ts";
 import { renderPage, type ChartSpec } from "./html-page.ts";
 import { traceLinks, tracesSection } from "./trace-waterfall.ts";
+import { mutationSection } from "./mutation-section.ts";
 import { areaVerdicts, checks, loadRunP95, scenarioOutcome, type Check } from "./verdict.ts";
 
 export const MAX_IDS_SHOWN = 500;
@@ -223,19 +224,16 @@ function verdictCards(j: Journal): string {
 function checkHref(j: Journal, c: Check): string {
   if (c.area === "contracts") return `#${anchors.contract(c.index)}`;
   if (c.area === "chaos") return `#${anchors.scenario(c.index, j.chaos!.scenarios[c.index]!)}`;
+  if (c.area === "run") return "#phases";
   return `#${anchors.load(c.index, j.load!.runs[c.index]!)}`;
 }
 
 function whatFailed(j: Journal): string {
   const bad = checks(j).filter((c) => c.status === "failed" || c.status === "error");
-  // A failed phase is listed only when none of its checks explains it.
-  const phases = j.phases.filter(
-    (p) => p.status === "failed" && !bad.some((c) => p.name.toLowerCase().startsWith(c.area)),
-  );
-  if (bad.length === 0 && phases.length === 0 && !j.reason) return "";
+  // A failed phase that none of the other checks explains is a check of its own (area "run").
+  if (bad.length === 0 && !j.reason) return "";
   return `<section id="what-failed"><h2>What failed</h2><div class="failures"><ul>
 ${j.reason ? `<li><b>run</b>: ${h(j.reason)}</li>` : ""}
-${phases.map((p) => `<li><b>phase ${h(p.name)}</b>: <a href="#phases">${h(p.detail)}</a></li>`).join("\n")}
 ${bad
   .map(
     (c) =>
@@ -420,6 +418,46 @@ ${d.uncovered.length ? `<p>Switches no scenario claims to catch: ${d.uncovered.m
 </section>`;
 }
 
+function coverageSection(j: Journal): string {
+  const cm = j.chaos?.coverage;
+  if (!cm) return "";
+  const table1 = (kind: "edge" | "container", faults: string[]) => {
+    const required = kind === "edge" ? cm.required.edge : cm.required.container;
+    const rows = cm.rows
+      .filter((r) => r.kind === kind)
+      .map((r) => {
+        const cells = r.cells.map((c) => {
+          const need = required.includes(c.fault);
+          if (!c.scenarios.length)
+            return `<td class="cell ${need ? "bad" : "muted"}" title="${h(need ? "required, empty" : "empty")}">·</td>`;
+          const title = `${c.scenarios.join(", ")}; judged by: ${c.invariants.join("; ") || "no invariant"}`;
+          return `<td class="cell ok" title="${h(title)}">${c.scenarios.map((x) => h(x)).join("<br>")}<br><small>${c.invariants.length} invariant(s)</small></td>`;
+        });
+        const subject =
+          kind === "edge" && r.deadlineMs
+            ? `${h(r.subject)} <small>(deadline ${r.deadlineMs} ms)</small>`
+            : h(r.subject);
+        return `<tr>${td(subject)}${cells.join("")}</tr>`;
+      });
+    return `<div class="scroll">${table([kind, ...faults], rows, "matrix")}</div>`;
+  };
+  const empty = cm.rows.flatMap((r) =>
+    r.cells
+      .filter(
+        (c) =>
+          !c.scenarios.length &&
+          (r.kind === "edge" ? cm.required.edge : cm.required.container).includes(c.fault),
+      )
+      .map((c) => `${r.subject} × ${c.fault}`),
+  );
+  return `<section id="coverage"><h2>Fault coverage <small>${empty.length ? `${empty.length} required cell(s) empty` : "every required cell covered"}</small></h2>
+<p class="muted">From the manifest: every edge × {${h(cm.edgeFaults.join(", "))}} (latency counts beyond the caller's deadline; hang is Toxiproxy's timeout toxic) and every container × {${h(cm.containerFaults.join(", "))}}; each cell names the scenarios of the whole catalog that inject that fault there (hover: the invariants judged). Required: ${h(cm.required.edge.join(", "))} per edge, ${h(cm.required.container.join(", "))} per container.</p>
+${table1("edge", cm.edgeFaults)}
+${table1("container", cm.containerFaults)}
+${empty.length ? `<p>Empty required cells: ${empty.map((x) => `<code>${h(x)}</code>`).join(" ")}</p>` : ""}
+</section>`;
+}
+
 function loadFigures(r: LoadRun): string {
   const reqs = r.series.reduce((a, s) => a + s.requests, 0);
   const errs = r.series.reduce((a, s) => a + s.fail + s.unknown, 0);
@@ -580,21 +618,30 @@ export async function renderRunPage(j: Journal, links: RunPageLinks = {}): Promi
     contractsSection(j),
     chaosSection(charts, j),
     detectionSection(j),
+    coverageSection(j),
     loadSection(charts, j),
     stackSection(j),
     footprintSection(j),
+    mutationSection(j),
     phasesSection(j),
   ].join("\n");
   const dur = (t(j.endedAt) - t(j.startedAt)) / 1000;
   const nav = [
     ...(links.index ? [`<a href="${h(links.index)}">All runs</a>`] : []),
     ...(links.files ?? []).map((f) => `<a href="${h(f)}">${h(f)}</a>`),
-    ...["contracts", "chaos", "detection", "load", "stack", "footprint", "phases"].map(
-      (s) => `<a href="#${s}">${s}</a>`,
-    ),
+    ...[
+      "contracts",
+      "chaos",
+      "detection",
+      "load",
+      "stack",
+      "footprint",
+      ...(j.mutation ? ["mutation"] : []),
+      "phases",
+    ].map((s) => `<a href="#${s}">${s}</a>`),
   ].join(" ");
   const header = `<h1>faultline · ${h(j.target)} ${badge(j.status)}</h1>
-<p class="muted">Run <code>${h(j.runId)}</code> · <code>${h(j.command)}</code> · ${h(j.startedAt)} → ${h(j.endedAt)} (${dur.toFixed(1)} s) · journal v${j.version}</p>
+<p class="muted">Run <code>${h(j.runId)}</code> · <code>${h(j.command)}</code>${j.driver ? ` · driver <b>${h(j.driver)}</b>` : ""} · ${h(j.startedAt)} → ${h(j.endedAt)} (${dur.toFixed(1)} s) · journal v${j.version}</p>
 ${j.reason ? `<p><b>${h(j.status)}:</b> ${h(j.reason)}</p>` : ""}
 <nav class="links">${nav}</nav>
 ${verdictCards(j)}`;
@@ -607,4 +654,3 @@ ${verdictCards(j)}`;
 }
 
 // The main job imports the writer from here.
-export { writeRunPage } from "./render.ts";

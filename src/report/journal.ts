@@ -359,9 +359,34 @@ export const DetectionMatrix = z.object({
 });
 export type DetectionMatrix = z.infer<typeof DetectionMatrix>;
 
+/** Fault coverage (faultline chaos coverage): edges and containers × fault kinds, from the manifest. */
+export const CoverageCell = z.object({
+  fault: z.string(),
+  /** Scenarios that inject this fault here. */
+  scenarios: z.array(z.string()),
+  /** Invariants those scenarios judge. */
+  invariants: z.array(z.string()),
+});
+export const CoverageRow = z.object({
+  subject: z.string(),
+  kind: z.enum(["edge", "container"]),
+  /** The caller's deadline over the edge (manifest `deadline`), null when not declared. */
+  deadlineMs: z.number().nullable().optional(),
+  cells: z.array(CoverageCell),
+});
+export const CoverageMatrix = z.object({
+  edgeFaults: z.array(z.string()),
+  containerFaults: z.array(z.string()),
+  /** The cells the manifest-driven default fills. */
+  required: z.object({ edge: z.array(z.string()), container: z.array(z.string()) }),
+  rows: z.array(CoverageRow),
+});
+export type CoverageMatrix = z.infer<typeof CoverageMatrix>;
+
 export const ChaosSection = z.object({
   scenarios: z.array(ScenarioResult),
   detection: DetectionMatrix.optional(),
+  coverage: CoverageMatrix.optional(),
 });
 
 // ---- footprint and claims --------------------------------------------------------------------
@@ -396,6 +421,98 @@ export const FootprintSection = z.object({
     .default([]),
 });
 
+// ---- mutation (faultline mutate) ---------------------------------------------------------------
+// Added in journal version 2 without a version change: an optional section that older readers
+// ignore. Its own `schema` number versions its shape.
+
+export const MUTATION_SCHEMA = 1;
+
+export const MutantStatus = z.enum([
+  /** A unit test of the service failed (`go test -short`): not run against the catalog. */
+  "killed-unit",
+  /** A scenario of the catalog deviated on a check or an invariant. */
+  "killed",
+  /** The service never became ready with the mutant (its readiness check caught it). */
+  "killed-startup",
+  "survived",
+  /** Past its time budget before any scenario deviated. */
+  "timeout",
+  /** Judged equivalent in mutate.yaml: shown apart, never counted. */
+  "equivalent",
+  /** It does not build (go build failed): not a mutant of the program. */
+  "not-built",
+  /** The harness broke (image build, swap, a scenario aborted): not counted. */
+  "harness-error",
+  /** Not reached within the run's budget. */
+  "not-run",
+]);
+export type MutantStatus = z.infer<typeof MutantStatus>;
+
+export const MutantScenarioRun = z.object({
+  scenario: z.string(),
+  status: RunStatus,
+  deviated: z.boolean(),
+  durationMs: ms,
+  /** The checks that deviated (killed), or why it aborted. */
+  failures: z.array(Failure).default([]),
+  reason: z.string().optional(),
+});
+export type MutantScenarioRun = z.infer<typeof MutantScenarioRun>;
+
+export const MutantResult = z.object({
+  id: z.string(),
+  service: z.string(),
+  operator: z.string(),
+  package: z.string(),
+  file: z.string(),
+  line: z.number().int(),
+  function: z.string().optional(),
+  original: z.string(),
+  mutated: z.string(),
+  diff: z.string(),
+  /** The property no scenario checks, when it survived. */
+  hint: z.string(),
+  status: MutantStatus,
+  /** One line: what killed it (the test, the scenario and check), or why it was not counted. */
+  detail: z.string().default(""),
+  /** The reason given in mutate.yaml for an equivalent mutant. */
+  equivalentReason: z.string().optional(),
+  scenarios: z.array(MutantScenarioRun).default([]),
+  durationMs: ms.default(0),
+});
+export type MutantResult = z.infer<typeof MutantResult>;
+
+export const MutationScore = z.object({
+  /** A service name, an operator name, or "all". */
+  name: z.string(),
+  killed: z.number().int(),
+  killedByUnitTests: z.number().int(),
+  survived: z.number().int(),
+  timeout: z.number().int(),
+  equivalent: z.number().int(),
+  notCounted: z.number().int(),
+  /** killed / (killed + survived), unit-test kills included; null with nothing counted. */
+  score: z.number().nullable(),
+  /** Of the mutants unit tests did not kill: catalog kills / (catalog kills + survived). */
+  catalogScore: z.number().nullable(),
+});
+export type MutationScore = z.infer<typeof MutationScore>;
+
+export const MutationSection = z.object({
+  schema: z.literal(MUTATION_SCHEMA),
+  seed: z.number().int(),
+  budgetMs: ms,
+  /** Mutants generated before any selection, per service. */
+  generated: z.record(z.string(), z.number().int()),
+  /** The scenarios run on the correct target first, per service: those that held are the catalog. */
+  baseline: z.array(MutantScenarioRun.extend({ service: z.string() })).default([]),
+  mutants: z.array(MutantResult),
+  byService: z.array(MutationScore),
+  byOperator: z.array(MutationScore),
+  total: MutationScore,
+});
+export type MutationSection = z.infer<typeof MutationSection>;
+
 // ---- the journal -----------------------------------------------------------------------------
 
 export const Journal = z.object({
@@ -406,6 +523,8 @@ export const Journal = z.object({
   startedAt: iso,
   endedAt: iso,
   status: RunStatus,
+  /** The stack driver the run's target ran on (docker, kubernetes); absent: no stack, or an older journal. */
+  driver: z.string().optional(),
   /** Why the run as a whole failed, aborted or was interrupted. */
   reason: z.string().optional(),
   phases: z.array(Phase),
@@ -414,6 +533,7 @@ export const Journal = z.object({
   chaos: ChaosSection.optional(),
   load: z.object({ runs: z.array(LoadRun) }).optional(),
   footprint: FootprintSection.optional(),
+  mutation: MutationSection.optional(),
 });
 export type Journal = z.infer<typeof Journal>;
 export type JournalInput = z.input<typeof Journal>;

@@ -5,7 +5,7 @@
  */
 import { escapeXml as x } from "./escape.ts";
 import type { Journal } from "./journal.ts";
-import { AREAS, checks, type Check } from "./verdict.ts";
+import { CHECK_AREAS, checks, type Check } from "./verdict.ts";
 
 const seconds = (ms: number) => (ms / 1000).toFixed(3);
 
@@ -25,7 +25,7 @@ function testcase(c: Check): string {
 export function renderJunit(j: Journal): string {
   const all = checks(j);
   const count = (cs: Check[], s: Check["status"]) => cs.filter((c) => c.status === s).length;
-  const suites = AREAS.map((area) => {
+  const suites = CHECK_AREAS.map((area) => {
     const cs = all.filter((c) => c.area === area);
     if (cs.length === 0) return "";
     const time = cs.reduce((t, c) => t + c.durationMs, 0);

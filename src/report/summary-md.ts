@@ -32,7 +32,7 @@ export function renderSummary(j: Journal, opts: SummaryOptions = {}): string {
   const verdicts = areaVerdicts(j);
   lines.push(`## ${MARK[j.status] ?? ""} faultline ${md(j.target)}: ${md(j.status)}`, "");
   lines.push(
-    `Run \`${j.runId.replace(/`/g, "'")}\` · ${md(j.command)} · ${(runDurationMs(j) / 1000).toFixed(1)} s · pass rate ${pct(passRate(j))}`,
+    `Run \`${j.runId.replace(/`/g, "'")}\` · ${md(j.command)}${j.driver ? ` · driver ${md(j.driver)}` : ""} · ${(runDurationMs(j) / 1000).toFixed(1)} s · pass rate ${pct(passRate(j))}`,
   );
   if (j.reason) lines.push("", `> ${md(j.reason)}`);
   lines.push("", "| area | verdict | |", "| --- | --- | --- |");

@@ -2,13 +2,18 @@
  * Verdicts and checks derived from a journal, shared by every renderer (HTML, JUnit, summary,
  * runs index) so that they all count the same things the same way.
  *
- * A check is one JUnit test case: a contract interaction, a chaos scenario or a load threshold.
+ * A check is one JUnit test case: a contract interaction, a chaos scenario, a load threshold, or
+ * a failed phase that none of those explains (area "run": the stack did not start, the consumer
+ * tests could not run), so a run that failed never shows a full pass rate.
  */
 import type { DetectionMatrix, Journal, LoadRun, ScenarioResult } from "./journal.ts";
 
 export type CheckStatus = "passed" | "failed" | "error" | "skipped";
-export type Area = "contracts" | "chaos" | "load" | "footprint";
+export type Area = "contracts" | "chaos" | "load" | "footprint" | "run";
+/** The areas with a verdict of their own (report cards, the runs index's columns). */
 export const AREAS: readonly Area[] = ["contracts", "chaos", "load", "footprint"];
+/** Every area a check can have: AREAS and "run" (failed phases no other check explains). */
+export const CHECK_AREAS: readonly Area[] = [...AREAS, "run"];
 
 export interface Check {
   area: Area;
@@ -16,7 +21,7 @@ export interface Check {
   suite: string;
   name: string;
   status: CheckStatus;
-  /** Position of the item in its journal list (interaction, scenario, load run): for links. */
+  /** Position of the item in its journal list (interaction, scenario, load run, phase): for links. */
   index: number;
   durationMs: number;
   /** One line: why it failed. */
@@ -134,6 +139,22 @@ export function checks(j: Journal): Check[] {
           : { message: `${t.metric} ${t.expression} failed: observed ${t.observed ?? "no value"}` }),
       });
     }
+  });
+  j.phases.forEach((p, index) => {
+    if (p.status !== "failed") return;
+    const area = AREAS.find((a) => p.name.toLowerCase().startsWith(a));
+    if (area && out.some((c) => c.area === area && (c.status === "failed" || c.status === "error"))) return;
+    const items = (p.items ?? []).filter((i) => i.status === "failed");
+    out.push({
+      area: "run",
+      index,
+      suite: "run",
+      name: `phase ${p.name}`,
+      status: "failed",
+      durationMs: p.durationMs,
+      message: p.detail.split("\n")[0]!,
+      detail: [p.detail, ...items.map((i) => `${i.name}: ${i.detail ?? ""}`)].join("\n"),
+    });
   });
   return out;
 }

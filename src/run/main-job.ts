@@ -21,7 +21,7 @@ import { verifyWithSetup } from "../contracts/provider-run.ts";
 import type { VerificationReport } from "../contracts/verify.ts";
 import type { ContractInteraction, Journal, Phase, PhaseStatus, ScenarioResult } from "../report/journal.ts";
 import { writeJournal } from "../report/journal.ts";
-import { writeRunPage } from "../report/html-report.ts";
+import { writeRunPage } from "../report/render.ts";
 import { projectRoot, reportsDir } from "../paths.ts";
 import { existsSync } from "node:fs";
 import { loadScenario } from "../load/scenario.ts";
@@ -146,11 +146,40 @@ async function contractsPhase(
   log: (l: string) => void,
 ): Promise<PhaseBody> {
   const consumer = await runConsumerTests({ stdio: "pipe" });
-  if (consumer.exitCode !== 0)
+  if (consumer.exitCode !== 0) {
+    // Each failing consumer test is a failed interaction of the journal: the report, summary.md,
+    // JUnit and the pass rate all show it by name with its first error lines.
+    const f0 = consumer.failures[0];
+    j.contracts = {
+      status: "failed",
+      pacts: [],
+      interactions: consumer.failures.map((f) => {
+        const [c, p] = path
+          .basename(f.file)
+          .replace(/\.consumer\.test\.ts$/, "")
+          .split("-");
+        return {
+          consumer: c ?? "?",
+          provider: p ?? "?",
+          description: `${f.test} (${f.file})`,
+          kind: "http" as const,
+          side: "consumer" as const,
+          providerStates: [],
+          status: "failed" as PhaseStatus,
+          mismatches: [{ path: "", message: f.message }],
+        };
+      }),
+    };
     return {
       status: "failed",
-      detail: `consumer tests failed (exit ${consumer.exitCode}): run faultline contracts test to see why`,
+      detail: `${consumer.failures.length} consumer test(s) failed (exit ${consumer.exitCode})${f0 ? `; first: ${f0.file} › ${f0.test}: ${f0.message.split("\n")[0]}` : ""}`,
+      items: consumer.failures.map((f) => ({
+        name: `${f.file} › ${f.test}`,
+        status: "failed" as PhaseStatus,
+        detail: f.message,
+      })),
     };
+  }
   const interactions: ContractInteraction[] = [];
   const items: Phase["items"] = [];
   const providers = await providersWithPacts(root);
@@ -386,6 +415,7 @@ export async function runMainJob(opts: MainJobOptions): Promise<MainJobResult> {
     startedAt,
     endedAt: new Date().toISOString(),
     status,
+    ...(stack ? { driver: stack.driver } : target ? { driver: "docker" } : {}),
     ...(interrupted ? { reason: "interrupted by the operator" } : {}),
     phases,
     ...j,

@@ -72,6 +72,22 @@ describe("every link the broker advertises resolves", { timeout: 120_000 }, () =
     const env = await pactBroker(["create-environment", ...b, "--name", "production", "--production"]);
     expect(env.code, env.stdout + env.stderr).toBe(0);
     values.uuid = /UUID ([0-9a-f-]{36})/.exec(env.stdout)![1]!;
+    // The index's `pb:webhook` template takes {uuid} too: a webhook with that uuid makes it resolve.
+    const hook = await pactBroker([
+      "create-or-update-webhook",
+      "https://ci.example/build",
+      "--uuid",
+      values.uuid,
+      "-X",
+      "POST",
+      "--contract-content-changed",
+      "--consumer",
+      "shop-ui",
+      "--provider",
+      "products",
+      ...b,
+    ]);
+    expect(hook.code, hook.stdout + hook.stderr).toBe(0);
 
     const file = writePact(tempDir("broker-links-pacts"), "shop-ui", "products", [
       {

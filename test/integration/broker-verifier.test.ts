@@ -8,6 +8,7 @@ import { MatchersV3, PactV4 } from "@pact-foundation/pact";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   pactBroker,
+  publishWithCli,
   productInteraction,
   tempDir,
   verifyFromBroker,
@@ -25,18 +26,8 @@ const sku404 = productInteraction("SKU-404", { body: { sku: "SKU-404" } });
 
 const b = fixture.brokerArgs;
 
-async function publish(file: string, version: string, branch: string): Promise<void> {
-  const r = await pactBroker([
-    "publish",
-    file,
-    ...b(),
-    "--consumer-app-version",
-    version,
-    "--branch",
-    branch,
-  ]);
-  expect(r.code, r.stdout + r.stderr).toBe(0);
-}
+const publish = (file: string, version: string, branch: string): Promise<void> =>
+  publishWithCli(fixture.broker.url, file, version, branch);
 
 /** A real PactV4 consumer test of a tiny product client; returns the pact file it wrote. */
 async function consumerTestWritesPact(consumer: string, providerName: string): Promise<string> {

@@ -15,6 +15,8 @@ import { projectRoot, reportsDir } from "../../src/paths.ts";
 
 const TSX = path.join(projectRoot(), "node_modules", ".bin", "tsx");
 const SCRIPT = path.join(projectRoot(), "test", "integration", "fixtures", "grpc-consumer-offline.ts");
+const NO_INCLUDES = path.join(projectRoot(), "test", "integration", "fixtures", "grpc-plugin-no-includes.ts");
+const canUnshareMount = spawnSync("unshare", ["-m", "-n", "true"]).status === 0;
 const canUnshare = spawnSync("unshare", ["-n", "true"]).status === 0;
 
 function run(args: string[], env: Record<string, string>): Promise<{ code: number; out: string }> {
@@ -58,6 +60,36 @@ describe("the protobuf plugin comes from the project's own folder, never from th
       };
       expect(pact.metadata.plugins).toEqual([
         expect.objectContaining({ name: "protobuf", version: plugin.version }),
+      ]);
+    },
+  );
+
+  // A fresh machine has no libprotobuf-dev (the well-known types' .proto files) and may have no
+  // protoc at all: here /usr/include is an empty tmpfs and every protoc on PATH is /dev/null, so
+  // the plugin passes only if it compiles the protos itself. Red on a plugin that runs protoc.
+  it.skipIf(!canUnshareMount)(
+    "a gRPC interaction and its provider verification pass with no /usr/include and no protoc",
+    async () => {
+      const plugin = useProtobufPlugin();
+      const hide = [
+        "ip link set lo up",
+        "mount -t tmpfs tmpfs /usr/include",
+        'for d in $(echo "$PATH" | tr : " "); do if [ -e "$d/protoc" ]; then mount --bind /dev/null "$d/protoc"; fi; done',
+        "if protoc --version >/dev/null 2>&1; then echo 'protoc still runs'; exit 97; fi",
+        "if [ -n \"$(ls -A /usr/include)\" ]; then echo '/usr/include not empty'; exit 98; fi",
+        `exec "${TSX}" "${NO_INCLUDES}" "${dir}"`,
+      ].join(" && ");
+      const r = await run(["unshare", "-m", "-n", "sh", "-c", hide], { PACT_PLUGIN_DIR: plugin.dir });
+      expect(r.code, r.out.slice(-4000)).toBe(0);
+      expect(r.out).toContain("interaction OK");
+      expect(r.out).toContain("verification OK");
+      const pact = JSON.parse(
+        fs.readFileSync(path.join(dir, "no-includes-consumer-orders.json"), "utf8"),
+      ) as {
+        interactions: { description: string }[];
+      };
+      expect(pact.interactions.map((i) => i.description)).toEqual([
+        "a request for an order with its timestamps",
       ]);
     },
   );

@@ -1,3 +1,4 @@
+import { Toxiproxy } from "toxiproxy-node-client";
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import path from "node:path";
@@ -6,6 +7,7 @@ import pg from "pg";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { docker } from "../../src/docker-client.ts";
 import { loadManifest, parseManifest } from "../../src/env/manifest.ts";
+import { networkHosts } from "../../src/env/managed-container.ts";
 import { LABEL_RUN_ID, runId as thisRunId } from "../../src/env/run-labels.ts";
 import { Environment, StackStartError, type StartedStack } from "../../src/env/stack.ts";
 import { projectRoot } from "../../src/paths.ts";
@@ -15,6 +17,20 @@ import { StorefrontClient, type Order } from "../../targets/shop/storefront/stor
 import { median } from "../../src/statistics.ts";
 
 const TOPIC = "shop.orders.events";
+
+/** One file of a container (running or not), read through the engine's archive API. */
+async function readFileOf(
+  c: ReturnType<ReturnType<typeof docker>["getContainer"]>,
+  file: string,
+): Promise<string> {
+  const tar = (await c.getArchive({ path: file })) as NodeJS.ReadableStream;
+  const chunks: Buffer[] = [];
+  for await (const chunk of tar) chunks.push(chunk as Buffer);
+  const all = Buffer.concat(chunks);
+  // One regular file: a 512-byte header (size in octal at 124), then the content.
+  const size = parseInt(all.subarray(124, 136).toString("ascii").replace(/\0/g, "").trim(), 8);
+  return all.subarray(512, 512 + size).toString("utf8");
+}
 
 /** Sorted wall times of n runs of fn, in ms. */
 async function timed(n: number, fn: () => Promise<unknown>): Promise<number[]> {
@@ -88,7 +104,7 @@ describe("the shop stack: every edge through Toxiproxy", () => {
     for (const svc of Object.keys(stack.manifest.services)) {
       expect(states.find((s) => s.name === svc)).toMatchObject({ state: "running", ready: true });
     }
-    const proxies = Object.keys(await stack.toxiproxy.client.getAll()).sort();
+    const proxies = Object.keys(await new Toxiproxy(stack.toxiproxyUrl).getAll()).sort();
     expect(proxies).toEqual([...stack.manifest.edges.map((e) => e.name), "host->kafka"].sort());
     expect(stack.timings.containers.map((c) => c.name).sort()).toEqual(
       [
@@ -235,6 +251,29 @@ describe("the shop stack: every edge through Toxiproxy", () => {
     });
     const order = await place([{ sku: "SKU-1", quantity: 1 }]);
     expect((await storefront.settledOrder(order.id, { timeoutMs: 60_000 })).status).toBe("confirmed");
+  });
+
+  it("every container finds the run's names in its /etc/hosts at fixed addresses, never asking the engine's DNS (Docker 20.10's libnetwork deadlock)", async () => {
+    const hosts = await networkHosts(stack.network.name);
+    const names = [
+      "toxiproxy",
+      ...Object.keys(stack.manifest.infrastructure),
+      ...Object.keys(stack.manifest.services),
+    ];
+    expect(Object.keys(hosts).sort()).toEqual([...names].sort());
+    for (const name of names) {
+      const c = docker().getContainer(`${stack.network.name}-${name}`);
+      const info = await c.inspect();
+      expect(info.NetworkSettings.Networks[stack.network.name]?.IPAddress, name).toBe(hosts[name]);
+      const file = await readFileOf(c, "/etc/hosts");
+      for (const [h, ip] of Object.entries(hosts))
+        expect(file, `${name}: /etc/hosts`).toMatch(new RegExp(`^${ip.replace(/\./g, "\\.")}\\s+${h}$`, "m"));
+    }
+    // A killed and restarted container keeps its address (its peers' /etc/hosts stay right).
+    await stack.kill("inventory");
+    await stack.restart("inventory");
+    const again = await docker().getContainer(`${stack.network.name}-inventory`).inspect();
+    expect(again.NetworkSettings.Networks[stack.network.name]?.IPAddress).toBe(hosts.inventory);
   });
 
   it("an unknown edge lists the known ones", () => {

@@ -10,7 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Verifier } from "@pact-foundation/pact";
-import { afterAll, beforeAll } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 import {
   startBrokerServer,
   type BrokerRequestRecord,
@@ -43,6 +43,26 @@ export function pactBroker(args: string[], env: Record<string, string> = {}): Pr
       },
     );
   });
+}
+
+/** `pact broker publish <file>` with a version and a branch; the CLI must succeed. */
+export async function publishWithCli(
+  brokerUrl: string,
+  file: string,
+  version: string,
+  branch: string,
+): Promise<void> {
+  const r = await pactBroker([
+    "publish",
+    file,
+    "--broker-base-url",
+    brokerUrl,
+    "--consumer-app-version",
+    version,
+    "--branch",
+    branch,
+  ]);
+  expect(r.code, r.stdout + r.stderr).toBe(0);
 }
 
 export function tempDir(prefix: string): string {

@@ -25,8 +25,6 @@ function probes(over: Partial<DoctorProbes> = {}): DoctorProbes {
               go: "go version go1.26.8 linux/amd64",
               java: 'openjdk version "17.0.15" 2025-04-15',
               mvn: "Apache Maven 3.8.7",
-              debootstrap: "debootstrap 1.0.128",
-              protoc: "libprotoc 3.21.12",
             }) as Record<string, string>
           )[cmd],
       ),

@@ -134,3 +134,15 @@ describe("timelines", () => {
     expect(specs[0]!.windows).toHaveLength(1);
   });
 });
+
+describe("the driver a run's stack ran on", () => {
+  it("is named in the report's header and in summary.md; absent from an older journal, nothing is claimed", async () => {
+    const { renderSummary } = await import("../../src/report/summary-md.ts");
+    const j = { ...syntheticJournal({ scenarios: 1, loadSeconds: 5 }), driver: "kubernetes" };
+    expect(await renderRunPage(j)).toContain("driver <b>kubernetes</b>");
+    expect(renderSummary(j)).toContain("driver kubernetes");
+    const old = syntheticJournal({ scenarios: 1, loadSeconds: 5 });
+    delete (old as { driver?: string }).driver;
+    expect(await renderRunPage(old)).not.toContain("driver <b>");
+  });
+});

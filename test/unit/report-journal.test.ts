@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { syntheticJournal } from "../../fixtures/journals/synthetic.ts";
 import { renderRunPage } from "../../src/report/html-report.ts";
 import { JournalError, parseJournal, readJournal } from "../../src/report/journal.ts";
+import { passRate } from "../../src/report/verdict.ts";
 import { renderJunit } from "../../src/report/junit.ts";
 
 /** What faultline wrote before version 2: phases and stack timings only. */
@@ -68,7 +69,12 @@ describe("journal versions", () => {
     expect(html).toContain("orders saga compensates");
     expect(html).toContain("expected CANCELLED, got PENDING");
     expect(html).toMatch(/<td>kafka<\/td><td style="width:45%"><div class="wf"/);
-    expect(renderJunit(j)).toMatch(/tests="0"/);
+    // Its failed phase is a failing check: the pass rate and JUnit never show a failed run as green.
+    const junit = renderJunit(j);
+    expect(junit).toMatch(/<testsuites [^>]*tests="1" failures="1"/);
+    expect(junit).toContain('<testcase classname="run" name="phase suites"');
+    expect(junit).toContain("orders saga compensates: expected CANCELLED, got PENDING");
+    expect(passRate(j)).toBe(0);
   });
 
   it("refuses an unknown version with a message naming it and the file", async () => {

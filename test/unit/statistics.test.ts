@@ -22,7 +22,7 @@ describe("statistics", () => {
   });
 });
 
-describe("container log text (dockerode's demuxStream)", () => {
+describe("container log text (Docker's multiplexed log)", () => {
   const frame = (stream: 1 | 2, text: string) => {
     const body = Buffer.from(text);
     const header = Buffer.alloc(8);
@@ -38,5 +38,19 @@ describe("container log text (dockerode's demuxStream)", () => {
 
   it("passes a log without headers (a TTY container's) through", () => {
     expect(logText(Buffer.from("plain text\n"))).toBe("plain text\n");
+  });
+
+  it("reads a long-lived service's log (20,000 frames) without overflowing the stack", () => {
+    // dockerode's demuxStream recursed once per frame: this threw "Maximum call stack size exceeded".
+    const lines = Array.from({ length: 20_000 }, (_, i) => frame(i % 7 === 0 ? 2 : 1, `line ${i}\n`));
+    const text = logText(Buffer.concat(lines));
+    expect(text.split("\n")).toHaveLength(20_001);
+    expect(text.endsWith("line 19999\n")).toBe(true);
+  });
+
+  it("keeps a frame cut short at the end of the buffer", () => {
+    const whole = frame(1, "complete\n");
+    const cut = frame(1, "cut short\n").subarray(0, 12);
+    expect(logText(Buffer.concat([whole, cut]))).toBe("complete\ncut ");
   });
 });

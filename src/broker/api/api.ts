@@ -18,6 +18,8 @@ import { registerPactsRoutes } from "./pacts.ts";
 import { registerPublishRoutes } from "./publish.ts";
 import { registerVerificationsRoutes } from "./verifications.ts";
 import { registerVersionsRoutes } from "./versions.ts";
+import { registerWebhooksRoutes } from "./webhooks.ts";
+import { WebhookService } from "../webhooks/service.ts";
 
 export type { ApiRequest, ApiResponse, ApiHandler } from "./http.ts";
 export { DEFAULT_MAIN_BRANCH_CANDIDATES, type BrokerBehaviour } from "./context.ts";
@@ -25,11 +27,16 @@ export { DEFAULT_MAIN_BRANCH_CANDIDATES, type BrokerBehaviour } from "./context.
 export class BrokerApi {
   readonly routes = new RouteTable<ApiHandler>();
 
-  constructor(store: BrokerStore, behaviour: BrokerBehaviour = {}) {
+  constructor(
+    store: BrokerStore,
+    behaviour: BrokerBehaviour = {},
+    webhooks: WebhookService = new WebhookService(store.webhooks),
+  ) {
     const ctx: ApiContext = {
       store,
       matrix: new Matrix(store),
       pactsForVerification: new PactsForVerification(store),
+      webhooks,
       behaviour: {
         autoDetectMainBranch: behaviour.autoDetectMainBranch ?? true,
         mainBranchCandidates: behaviour.mainBranchCandidates ?? DEFAULT_MAIN_BRANCH_CANDIDATES,
@@ -46,5 +53,6 @@ export class BrokerApi {
     registerPactsRoutes(r, ctx);
     registerVerificationsRoutes(r, ctx);
     registerCanIDeployRoutes(r, ctx);
+    registerWebhooksRoutes(r, ctx);
   }
 }

@@ -5,6 +5,7 @@
 import type { Matrix } from "../matrix.ts";
 import type { PactsForVerification } from "../pacts-for-verification.ts";
 import type { BrokerStore } from "../store/store.ts";
+import type { WebhookService } from "../webhooks/service.ts";
 
 /** Where the broker follows the Pact Broker's configurable behaviour (same names, same defaults). */
 export interface BrokerBehaviour {
@@ -30,6 +31,7 @@ export interface ApiContext {
   readonly behaviour: Required<BrokerBehaviour>;
   readonly matrix: Matrix;
   readonly pactsForVerification: PactsForVerification;
+  readonly webhooks: WebhookService;
 }
 
 /** Puts a version on a branch, and makes that branch the main one when it is a candidate and none is set. */

@@ -21,7 +21,8 @@ export interface ApiResponse {
   headers?: Record<string, string>;
 }
 
-export type ApiHandler = (req: ApiRequest) => ApiResponse;
+/** Synchronous, except the few that call out (a webhook test). */
+export type ApiHandler = (req: ApiRequest) => ApiResponse | Promise<ApiResponse>;
 
 export const ok = (body: unknown): ApiResponse => ({ status: 200, body });
 export const created = (body: HalBody, location?: string): ApiResponse => ({

@@ -6,6 +6,7 @@ import type { RouteTable } from "../route-table.ts";
 import { addBranch, type ApiContext } from "./context.ts";
 import { nonEmpty, ok, p, parseBody, type ApiHandler, type ApiRequest, type ApiResponse } from "./http.ts";
 import { pactBody } from "./pacts.ts";
+import { eventsForPublication, previousShas, type WebhookEvent } from "../webhooks/trigger.ts";
 
 const publishSchema = z.object({
   pacticipantName: nonEmpty("pacticipantName"),
@@ -118,7 +119,8 @@ function publishContracts(ctx: ApiContext, req: ApiRequest): ApiResponse {
   });
 
   const urls = req.urls;
-  return ctx.store.write(() => {
+  const events: WebhookEvent[] = [];
+  const response = ctx.store.write(() => {
     // As the Pact Broker: conflicts are checked before anything (version, branch, tags) is written.
     const conflicts = decoded
       .map(({ contract, content }) =>
@@ -153,6 +155,10 @@ function publishContracts(ctx: ApiContext, req: ApiRequest): ApiResponse {
     ];
     const contractLinks: { href: string; name: string; title: string }[] = [];
     for (const { contract, content } of decoded) {
+      const before = previousShas(ctx.store, consumer, ctx.store.findPacticipant(contract.providerName), {
+        branch: body.branch,
+        tags: body.tags ?? [],
+      });
       const provider = ctx.store.ensurePacticipant(contract.providerName);
       const result = ctx.store.publishPact({
         consumerVersion: version,
@@ -160,6 +166,15 @@ function publishContracts(ctx: ApiContext, req: ApiRequest): ApiResponse {
         content,
         merge: contract.onConflict === "merge",
       });
+      events.push(
+        ...eventsForPublication(ctx.store, urls, {
+          consumer,
+          provider,
+          consumerVersion: version,
+          pactVersion: result.pactVersion,
+          previousShas: before,
+        }),
+      );
       const pactUrl = urls.pactForConsumerVersion(provider.name, consumer.name, version.number);
       if (result.created) {
         notices.push({
@@ -225,8 +240,11 @@ function publishContracts(ctx: ApiContext, req: ApiRequest): ApiResponse {
         "pb:contracts": contractLinks,
       },
     };
+    // Executions are recorded in the publication's transaction; they run after the response.
+    ctx.webhooks.fire(events);
     return ok(responseBody);
   });
+  return response;
 }
 
 /** Legacy `PUT /pacts/provider/P/consumer/C/version/V` publishing (older clients). */
@@ -244,7 +262,8 @@ function putPact(ctx: ApiContext, req: ApiRequest): ApiResponse {
   }
   const encoded = Buffer.from(JSON.stringify(req.body), "utf8").toString("base64");
   const content = decodePactContent(encoded, 0, consumerName, providerName);
-  return ctx.store.write(() => {
+  const events: WebhookEvent[] = [];
+  const response = ctx.store.write(() => {
     const conflict = modification(
       ctx,
       ctx.store.findPacticipant(consumerName),
@@ -256,8 +275,24 @@ function putPact(ctx: ApiContext, req: ApiRequest): ApiResponse {
     const consumer = ctx.store.ensurePacticipant(consumerName);
     const provider = ctx.store.ensurePacticipant(providerName);
     const version = ctx.store.ensureVersion(consumer.id, number);
+    // The old flow tags a version before publishing its pact: compare within those tags.
+    const before = previousShas(ctx.store, consumer, provider, {
+      branch: ctx.store.branchesOfVersion(version.id)[0],
+      tags: ctx.store.tagsOfVersion(version.id).map((t) => t.name),
+    });
     const result = ctx.store.publishPact({ consumerVersion: version, provider, content, merge: false });
+    events.push(
+      ...eventsForPublication(ctx.store, req.urls, {
+        consumer,
+        provider,
+        consumerVersion: version,
+        pactVersion: result.pactVersion,
+        previousShas: before,
+      }),
+    );
     const body = pactBody(req.urls, consumer, provider, version, result.publication, result.pactVersion);
+    ctx.webhooks.fire(events);
     return { status: result.created ? 201 : 200, body };
   });
+  return response;
 }

@@ -1,4 +1,5 @@
 /** Verification results: publishing them, and reading the latest or a numbered one. */
+import { eventsForVerification, type WebhookEvent } from "../webhooks/trigger.ts";
 import { z } from "zod";
 import { BrokerNotFoundError } from "../errors.ts";
 import { decodeMetadata } from "../urls.ts";
@@ -57,7 +58,8 @@ function publishVerification(ctx: ApiContext, req: ApiRequest): ApiResponse {
   const body = parseBody(verificationSchema, req.body);
   const { consumer, provider, pv } = pactVersionOf(ctx, req);
   const metadata = req.params.metadata === undefined ? undefined : decodeMetadata(req.params.metadata);
-  return ctx.store.write(() => {
+  const events: WebhookEvent[] = [];
+  const response = ctx.store.write(() => {
     const providerVersion = ctx.store.ensureVersion(
       provider.id,
       body.providerApplicationVersion,
@@ -75,11 +77,27 @@ function publishVerification(ctx: ApiContext, req: ApiRequest): ApiResponse {
       consumerVersionNumbers: metadata?.cv ?? [],
     });
     const resource = verificationResource(req.urls, consumer, provider, pv, providerVersion, v);
+    const cv = metadata?.cv[0];
+    events.push(
+      ...eventsForVerification(ctx.store, req.urls, {
+        consumer,
+        provider,
+        consumerVersion: cv === undefined ? undefined : ctx.store.findVersion(consumer.id, cv),
+        providerVersion,
+        pactVersion: pv,
+        success: body.success,
+        verificationUrl: req.urls.verification(provider.name, consumer.name, pv.sha, v.number),
+        buildUrl: body.buildUrl ?? null,
+      }),
+    );
+    // Executions are recorded in the verification's transaction; they run after the response.
+    ctx.webhooks.fire(events);
     return created(
       resource,
       resource._links.self && !Array.isArray(resource._links.self) ? resource._links.self.href : undefined,
     );
   });
+  return response;
 }
 
 function getLatestVerification(ctx: ApiContext, req: ApiRequest): ApiResponse {

@@ -5,12 +5,31 @@ export function now(): string {
   return new Date().toISOString();
 }
 
+/**
+ * The store prepares its SQL where it runs it; compiling the same text again on every call was
+ * the largest cost of a publication (measured). Statements are kept by their text, per database.
+ */
+function cachingStatements(db: Database.Database): Database.Database {
+  const prepare = db.prepare.bind(db);
+  const cache = new Map<string, Database.Statement>();
+  return Object.assign(db, {
+    prepare: (sql: string) => {
+      let stmt = cache.get(sql);
+      if (!stmt) {
+        stmt = prepare(sql);
+        cache.set(sql, stmt);
+      }
+      return stmt;
+    },
+  }) as Database.Database;
+}
+
 export abstract class StoreBase {
   protected readonly db: Database.Database;
   readonly file: string;
 
   protected constructor(db: Database.Database, file: string) {
-    this.db = db;
+    this.db = cachingStatements(db);
     this.file = file;
   }
 

@@ -75,6 +75,36 @@ export class PactStore extends DeploymentStore {
       .get(consumerId, providerId, sha) as PactVersionRow | undefined;
   }
 
+  /**
+   * The content sha of the newest publication between a consumer and a provider among the
+   * consumer's versions on `branch`, or with `tag`, or (neither) with no branch and no tag.
+   */
+  latestShaIn(
+    consumerId: number,
+    providerId: number,
+    scope: { branch: string } | { tag: string } | { untagged: true },
+  ): string | undefined {
+    const where =
+      "branch" in scope
+        ? `EXISTS (SELECT 1 FROM branch_versions bv JOIN branches b ON b.id = bv.branch_id
+             WHERE bv.version_id = v.id AND b.name = ?)`
+        : "tag" in scope
+          ? "EXISTS (SELECT 1 FROM tags t WHERE t.version_id = v.id AND t.name = ?)"
+          : `NOT EXISTS (SELECT 1 FROM branch_versions bv WHERE bv.version_id = v.id)
+             AND NOT EXISTS (SELECT 1 FROM tags t WHERE t.version_id = v.id)`;
+    const args = "branch" in scope ? [scope.branch] : "tag" in scope ? [scope.tag] : [];
+    const row = this.db
+      .prepare(
+        `SELECT pv.sha FROM pact_publications p
+         JOIN versions v ON v.id = p.consumer_version_id
+         JOIN pact_versions pv ON pv.id = p.pact_version_id
+         WHERE v.pacticipant_id = ? AND p.provider_id = ? AND ${where}
+         ORDER BY p.id DESC LIMIT 1`,
+      )
+      .get(consumerId, providerId, ...args) as { sha: string } | undefined;
+    return row?.sha;
+  }
+
   latestPublication(consumerVersionId: number, providerId: number): PublicationRow | undefined {
     return this.db
       .prepare(

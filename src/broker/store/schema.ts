@@ -1,4 +1,8 @@
-/** The broker's SQLite schema, applied (idempotently) every time the store opens. */
+/**
+ * The broker's SQLite schema as numbered migrations. The store records the number it reached in
+ * `PRAGMA user_version` and applies the later ones at start, so an older database upgrades. The
+ * first is idempotent (`IF NOT EXISTS`), because databases made before numbering carry 0.
+ */
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS pacticipants (
   id INTEGER PRIMARY KEY,
@@ -101,3 +105,37 @@ CREATE TABLE IF NOT EXISTS released_versions (
   UNIQUE (version_id, environment_id)
 );
 `;
+
+/** Webhooks and their executions. */
+const WEBHOOKS = `
+CREATE TABLE webhooks (
+  uuid TEXT PRIMARY KEY,
+  description TEXT,
+  consumer_name TEXT,
+  provider_name TEXT,
+  events TEXT NOT NULL,
+  request TEXT NOT NULL,
+  enabled INTEGER NOT NULL DEFAULT 1,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE TABLE webhook_executions (
+  id INTEGER PRIMARY KEY,
+  uuid TEXT NOT NULL UNIQUE,
+  webhook_uuid TEXT NOT NULL REFERENCES webhooks(uuid),
+  event_name TEXT NOT NULL,
+  consumer_name TEXT NOT NULL,
+  provider_name TEXT NOT NULL,
+  consumer_version TEXT NOT NULL,
+  status TEXT NOT NULL,
+  attempts INTEGER NOT NULL,
+  logs TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  finished_at TEXT
+);
+CREATE INDEX webhook_executions_webhook ON webhook_executions(webhook_uuid);
+CREATE INDEX webhook_executions_pact ON webhook_executions(provider_name, consumer_name);
+`;
+
+/** Migration n (1-based) is `MIGRATIONS[n - 1]`; never edit one that shipped, add the next. */
+export const MIGRATIONS: readonly string[] = [SCHEMA, WEBHOOKS];

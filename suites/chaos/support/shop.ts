@@ -12,7 +12,8 @@ import type {
   Workload,
 } from "../../../src/chaos/model.ts";
 import type { ProbeContext } from "../../../src/chaos/probe-context.ts";
-import { checkSet, type Op } from "../../../src/chaos/history.ts";
+import { checkSet, latency, type Op } from "../../../src/chaos/history.ts";
+import { durationMs } from "../../../src/env/manifest.ts";
 import { at, eq } from "../../../src/chaos/tolerance.ts";
 
 /** The product the chaos workload buys: its own, so other suites' data does not matter. */
@@ -28,6 +29,40 @@ export async function seedStock(ctx: ProbeContext): Promise<void> {
      VALUES ($1, 'Chaos widget', $2, 'EUR', $3, $3, 0) ON CONFLICT (sku) DO NOTHING`,
     [SKU, PRICE_CENTS, INITIAL_STOCK],
   );
+  stockBefore.set(ctx.target, await stockFigures(ctx));
+}
+
+/** The chaos SKU's stock and the quantity its orders hold, by order status. */
+interface StockFigures {
+  initial: number;
+  available: number;
+  reserved: number;
+  confirmed: number;
+  pending: number;
+}
+
+/** Figures at the scenario's setup, by stack: the stock invariant judges what changed since. */
+const stockBefore = new WeakMap<object, StockFigures>();
+
+async function stockFigures(ctx: ProbeContext): Promise<StockFigures> {
+  const [p] = await ctx.sql<{ initial: number; available: number; reserved: number }>(
+    "inventory",
+    "SELECT initial, available, reserved FROM products WHERE sku = $1",
+    [SKU],
+  );
+  const q = await ctx.sql<{ status: string; quantity: string }>(
+    "orders",
+    "SELECT o.status, COALESCE(sum(l.quantity), 0) AS quantity FROM orders o JOIN order_lines l ON l.order_id = o.id WHERE l.sku = $1 GROUP BY o.status",
+    [SKU],
+  );
+  const of = (status: string) => Number(q.find((r) => r.status === status)?.quantity ?? 0);
+  return {
+    initial: Number(p?.initial ?? 0),
+    available: Number(p?.available ?? 0),
+    reserved: Number(p?.reserved ?? 0),
+    confirmed: of("CONFIRMED"),
+    pending: of("PENDING"),
+  };
 }
 
 /**
@@ -93,6 +128,20 @@ export function placeOrders(
   };
 }
 
+/**
+ * Orders and product reads through the gateway: of every four operations three place an order
+ * (as placeOrders) and one lists the products, so both of the gateway's dependencies carry traffic.
+ */
+export function placeOrdersAndReadProducts(opts: { rate: number; timeoutMs?: number }): Workload {
+  const orders = placeOrders({ rate: opts.rate, timeoutMs: opts.timeoutMs });
+  const reads = readProducts(opts.rate);
+  return {
+    ...orders,
+    description: `${orders.description}; every fourth operation GET /v1/products instead`,
+    op: (ctx, o) => (o.i % 4 === 3 ? reads.op(ctx, o) : orders.op(ctx, o)),
+  };
+}
+
 /** Cheap reads (GET /v1/products) at `rate` per second: for traffic spikes. */
 export function readProducts(rate: number): Workload {
   return {
@@ -141,13 +190,27 @@ export const breakerClosed = (dependency: "payments" | "inventory"): Probe => ({
   tolerance: eq(0),
 });
 
-/** The shop serves: every service ready, orders' breakers closed. */
+/**
+ * The entry point reaches orders (an unknown order is 404, from orders itself): each service's
+ * own readiness does not say that the gateway's connection to orders is back after a fault
+ * (a gRPC client reconnects with backoff).
+ */
+export const gatewayReachesOrders: Probe = {
+  kind: "http",
+  name: "the gateway reaches orders",
+  service: "gateway",
+  path: "/v1/orders/steady-state-probe",
+  tolerance: at("$.status", eq(404)),
+};
+
+/** The shop serves: every service ready, the gateway reaches orders, orders' breakers closed. */
 export const shopSteadyState: Probe[] = [
   ready("gateway"),
   ready("orders"),
   ready("payments"),
   ready("inventory"),
   ready("notifications"),
+  gatewayReachesOrders,
   breakerClosed("payments"),
   breakerClosed("inventory"),
 ];
@@ -419,17 +482,157 @@ export function eventsOnce(withinS = 45): Invariant {
   };
 }
 
-/** The four invariants every order-placing scenario is judged on. */
+export const STOCK_VS_ORDERS = "stock balances against the orders";
+
+/**
+ * Stock balanced against the orders, for the chaos SKU, over what changed since the scenario's
+ * setup (a verdict must not depend on what ran before it: an earlier run's damage stays in the
+ * shared SKU's figures, its changes do not). The shop keeps a confirmed order's reservation as
+ * its sale (there is no separate commit of a reservation), so "initial - available - reserved =
+ * quantity in confirmed orders, reserved = quantity held by pending orders" reads here: the stock
+ * taken (initial - available) and the stock reserved each changed by exactly the quantity of the
+ * orders confirmed (plus those still pending), and by nothing for a cancelled one.
+ */
+export function stockBalanced(withinS = 45): Invariant {
+  return {
+    name: STOCK_VS_ORDERS,
+    description: `For ${SKU}, since the scenario's setup: the change of initial - available and the change of reserved each equal the change of the quantity in confirmed and pending orders (a cancelled order holds nothing), within ${withinS} s after heal.`,
+    check: (ctx) =>
+      ctx.settle(
+        async (): Promise<InvariantOutcome> => {
+          const before = stockBefore.get(ctx.target);
+          if (!before)
+            return { status: "unknown", detail: "no stock figures from the scenario's setup (seedStock)" };
+          const now = await stockFigures(ctx);
+          const taken = now.initial - now.available - (before.initial - before.available);
+          const reserved = now.reserved - before.reserved;
+          const held = now.confirmed + now.pending - (before.confirmed + before.pending);
+          const values = {
+            before,
+            now,
+            stockTaken: taken,
+            stockReserved: reserved,
+            orderedQuantity: held,
+          };
+          if (taken === held && reserved === held)
+            return {
+              status: "held",
+              detail: `${SKU}: ${held} unit(s) ordered (confirmed or pending) since setup, ${taken} taken from stock and ${reserved} reserved`,
+              values,
+            };
+          return {
+            status: "violated",
+            detail: `${SKU}: orders confirmed or pending since setup hold ${held} unit(s), but the stock taken changed by ${taken} and the stock reserved by ${reserved} (initial ${now.initial}, available ${before.available} -> ${now.available}, reserved ${before.reserved} -> ${now.reserved})`,
+            ids: [SKU],
+            values,
+          };
+        },
+        { withinS },
+      ),
+  };
+}
+
+export const ENTRY_POINT = "the entry point answers within its own deadline";
+
+/**
+ * The gateway's own deadline for each of its dependencies (the manifest's `deadline` of
+ * gateway->orders and gateway->inventory) bounds how long a client waits, whatever hangs behind
+ * it: every operation ends (an answer: success, an explicit error, or 202 with an order that can
+ * be polled) within that deadline plus MARGIN_MS. The margin covers what comes after the
+ * gateway's deadline fires: its handler writing the answer, Docker's port proxy and this host's
+ * fetch, on a machine shared by several runs; it is far below the minutes a gateway that does not
+ * bound its wait holds a client. An operation that fails at once without an answer (connection
+ * refused while the gateway restarts) is not a wait, and is within the bound.
+ */
+export const MARGIN_MS = 1500;
+const BOUNDED_BY: Record<string, string> = {
+  create_order: "gateway->orders",
+  list_products: "gateway->inventory",
+};
+
+export function entryPointAnswers(): Invariant {
+  return {
+    name: ENTRY_POINT,
+    description: `Every operation through the gateway ends within the gateway's own deadline for the dependency it needs (manifest: ${Object.values(BOUNDED_BY).join(", ")}) plus ${MARGIN_MS} ms, and every 202 names an order GET /v1/orders/{id} answers.`,
+    check: async (ctx) => {
+      const deadlines = new Map(
+        ctx.target.manifest.edges
+          .filter((e) => e.dependency.deadline)
+          .map((e) => [e.name, durationMs(e.dependency.deadline!)] as const),
+      );
+      const late: string[] = [];
+      let worst = { ms: 0, bound: 0, name: "" };
+      // An operation the workload abandoned (no answer within its own timeout) has lost its
+      // name: it is bounded by the longest of the gateway's deadlines.
+      const longest = Math.max(...Object.values(BOUNDED_BY).map((e) => deadlines.get(e) ?? 0), 0);
+      for (const op of ctx.history.ops) {
+        const edge = BOUNDED_BY[op.name];
+        const abandoned = !edge && op.type === "unknown" && (op.error ?? "").startsWith("abandoned");
+        const deadline = edge ? deadlines.get(edge) : abandoned && longest > 0 ? longest : undefined;
+        if (deadline === undefined) continue;
+        const ms = latency(op);
+        if (!worst.name || ms - deadline > worst.ms - worst.bound)
+          worst = { ms, bound: deadline, name: op.name };
+        if (ms > deadline + MARGIN_MS)
+          late.push(
+            `${op.name} #${op.index} ${String(op.value.key ?? "")}: ${ms} ms (${op.type}${op.error ? `: ${op.error.slice(0, 80)}` : ""})`,
+          );
+      }
+      const accepted = ctx.history.ops.filter((o) => o.name === "create_order" && o.value.code === 202);
+      const unpollable: string[] = [];
+      for (const op of accepted.slice(0, 50)) {
+        const id = String(op.value.orderId ?? "");
+        const a = id
+          ? await ctx.http("gateway", `/v1/orders/${encodeURIComponent(id)}`).catch(() => undefined)
+          : undefined;
+        if (a?.status !== 200) unpollable.push(`${id || "(no id)"}: ${a ? `HTTP ${a.status}` : "no answer"}`);
+      }
+      const values = {
+        operations: ctx.history.ops.length,
+        late: late.length,
+        accepted202: accepted.length,
+        unpollable: unpollable.length,
+        worstMs: worst.ms,
+        worstBoundMs: worst.bound,
+        marginMs: MARGIN_MS,
+      };
+      if (late.length)
+        return {
+          status: "violated",
+          final: true,
+          detail: `${late.length} operation(s) waited beyond the gateway's deadline + ${MARGIN_MS} ms (e.g. ${late[0]})`,
+          ids: late,
+          values,
+        };
+      if (unpollable.length)
+        return {
+          status: "violated",
+          detail: `${unpollable.length} 202 answer(s) name an order the gateway cannot show (e.g. ${unpollable[0]})`,
+          ids: unpollable,
+          values,
+        };
+      return {
+        status: "held",
+        detail: `${ctx.history.ops.length} operations answered in time (slowest ${worst.ms} ms against a deadline of ${worst.bound} ms + ${MARGIN_MS} ms); ${accepted.length} 202 answer(s), each pollable`,
+        values,
+      };
+    },
+  };
+}
+
+/** The invariants every order-placing scenario is judged on. */
 export const shopInvariants = (withinS = 45): Invariant[] => [
   ordersTerminal(withinS),
   stockReleased(),
+  stockBalanced(withinS),
   moneyBalanced(),
   eventsOnce(withinS),
+  entryPointAnswers(),
 ];
 
 /**
  * A scenario of the order flow: the chaos product seeded, the shop's steady state, orders placed
- * through the gateway as the workload, and the shop's four invariants judged after heal.
+ * through the gateway as the workload, and the shop's invariants judged after heal.
  */
 export function orderScenario(
   def: Omit<ScenarioDefinition, "setup" | "steadyState" | "workload" | "invariants"> & {

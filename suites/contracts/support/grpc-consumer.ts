@@ -30,7 +30,7 @@ export async function grpcInteraction(
   const { version } = useProtobufPlugin();
   let builder = pact.addSynchronousInteraction(i.description);
   for (const s of i.states) builder = builder.given(s);
-  // Timed whole: plugin start, configuration (protoc), mock server, the call, the pact write.
+  // Timed whole: plugin start, configuration (proto compile), mock server, the call, the pact write.
   const t0 = performance.now();
   await builder
     .usingPlugin({ plugin: "protobuf", version })
@@ -55,7 +55,7 @@ export async function grpcInteraction(
       }
     });
   timings.add(
-    "consumer interaction (plugin start, protoc, mock server, call, pact write)",
+    "consumer interaction (plugin start, proto compile, mock server, call, pact write)",
     performance.now() - t0,
   );
 }

@@ -1,7 +1,7 @@
 /**
  * A shop service built from a modified copy of the shop's protos, the way a provider team
  * would ship a proto change: the shop is copied, the edits are applied to its .proto files,
- * the Go code is regenerated (targets/shop/scripts/gen-proto.sh, pinned plugins), and the
+ * the Go code is regenerated (targets/shop/scripts/gen-proto.sh: tools/protogen, pinned plugins), and the
  * service's image is built by the image pipeline from that copy under its own tag.
  */
 import fs from "node:fs";
@@ -50,10 +50,15 @@ export async function buildFromModifiedProto(
         throw new Error(`Edit of ${e.file} did not apply: "${e.from}" is not in it`);
       fs.writeFileSync(f, text.replace(e.from, e.to));
     }
-    // The pinned protoc plugins the protobuf plugin's own generation installed (same versions).
-    const bin = path.join(projectRoot(), "tools", "pact-protobuf-plugin", ".bin");
-    if (fs.existsSync(bin)) fs.cpSync(bin, path.join(shop, ".bin"), { recursive: true });
-    await run("bash", [path.join(shop, "scripts", "gen-proto.sh")], { env: { ...process.env, GOWORK: "" } });
+    // protogen and the pinned code generators, built once into the project's targets/shop/.bin
+    // (tools/protogen/install.sh skips what is already built at its version).
+    const tools = path.join(projectRoot(), "tools", "protogen");
+    const bin = path.join(projectRoot(), "targets", "shop", ".bin");
+    await run("bash", [path.join(tools, "install.sh"), bin], { env: { ...process.env, GOWORK: "" } });
+    fs.cpSync(bin, path.join(shop, ".bin"), { recursive: true });
+    await run("bash", [path.join(shop, "scripts", "gen-proto.sh")], {
+      env: { ...process.env, GOWORK: "", PROTOGEN_TOOLS: tools },
+    });
     const [result] = await buildImages({
       root,
       force: true,

@@ -48,7 +48,8 @@ export class ShopGrpcClient {
       longs: Number,
       enums: String,
       defaults: true,
-      includeDirs: [path.dirname(file), "/usr/include"],
+      // The well-known types (google/protobuf/timestamp.proto) come with proto-loader itself.
+      includeDirs: [path.dirname(file)],
     });
     const pkg = grpc.loadPackageDefinition(def);
     const ctor = service.split(".").reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], pkg) as

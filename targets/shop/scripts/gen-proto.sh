@@ -1,41 +1,22 @@
 #!/usr/bin/env bash
 # Regenerates the Go code for every proto under targets/shop/proto/shop/**.
 #
-# protoc comes from Debian (apt-get install protobuf-compiler, which also ships
-# google/protobuf/*.proto under /usr/include). The Go plugins are installed with
-# `go install` at the pinned versions below into targets/shop/.bin (gitignored),
-# so every engineer and CI generates byte-identical code.
+# The .proto files are compiled by tools/protogen (bufbuild/protocompile, which carries the
+# well-known types such as google/protobuf/timestamp.proto), which runs the pinned Go code
+# generators; no system protoc or include files are needed. tools/protogen/install.sh puts all
+# three into targets/shop/.bin (gitignored). PROTOGEN_TOOLS names the tools/protogen folder when
+# this script runs from a copy of the shop outside the project (the contract tests do that).
 #
 # Usage: targets/shop/scripts/gen-proto.sh
 set -euo pipefail
 
-PROTOC_GEN_GO_VERSION=v1.36.12      # google.golang.org/protobuf/cmd/protoc-gen-go
-PROTOC_GEN_GO_GRPC_VERSION=v1.6.2   # google.golang.org/grpc/cmd/protoc-gen-go-grpc
-
 shop_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bin_dir="${shop_dir}/.bin"
 proto_dir="${shop_dir}/proto"
-protoc="${PROTOC:-protoc}"
-protoc_include="${PROTOC_INCLUDE:-/usr/include}"
-
-command -v "${protoc}" >/dev/null || { echo "gen-proto: protoc not found (apt-get install protobuf-compiler)" >&2; exit 1; }
-[[ -f "${protoc_include}/google/protobuf/timestamp.proto" ]] || {
-  echo "gen-proto: ${protoc_include}/google/protobuf/timestamp.proto not found; set PROTOC_INCLUDE" >&2; exit 1; }
-
-# install_tool <binary> <module path>@<version>: installs once per version into .bin.
-install_tool() {
-  local name="$1" pkg="$2" stamp="${bin_dir}/.${1}.version"
-  if [[ -x "${bin_dir}/${name}" && "$(cat "${stamp}" 2>/dev/null)" == "${pkg}" ]]; then
-    return
-  fi
-  echo "gen-proto: installing ${pkg}" >&2
-  GOBIN="${bin_dir}" GOWORK=off GOFLAGS=-mod=mod go install "${pkg}"
-  echo "${pkg}" > "${stamp}"
-}
-
-mkdir -p "${bin_dir}"
-install_tool protoc-gen-go "google.golang.org/protobuf/cmd/protoc-gen-go@${PROTOC_GEN_GO_VERSION}"
-install_tool protoc-gen-go-grpc "google.golang.org/grpc/cmd/protoc-gen-go-grpc@${PROTOC_GEN_GO_GRPC_VERSION}"
+tools="${PROTOGEN_TOOLS:-${shop_dir}/../../tools/protogen}"
+[[ -f "${tools}/install.sh" ]] || {
+  echo "gen-proto: ${tools}/install.sh not found; set PROTOGEN_TOOLS to the project's tools/protogen folder" >&2; exit 1; }
+bash "${tools}/install.sh" "${bin_dir}"
 
 cd "${proto_dir}"
 rm -rf gen
@@ -44,8 +25,8 @@ mapfile -t protos < <(find shop -name '*.proto' | sort)
 
 # module= strips the module path from go_package, so faultline.dev/shop/proto/gen/shop/x/v1
 # lands in proto/gen/shop/x/v1.
-PATH="${bin_dir}:${PATH}" "${protoc}" \
-  -I . -I "${protoc_include}" \
+PATH="${bin_dir}:${PATH}" "${bin_dir}/protogen" \
+  -I . \
   --go_out=. --go_opt=module=faultline.dev/shop/proto \
   --go-grpc_out=. --go-grpc_opt=module=faultline.dev/shop/proto \
   "${protos[@]}"

@@ -3,12 +3,9 @@ package runner
 import (
 	"encoding/base64"
 	"strconv"
-	"strings"
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
-	vegeta "github.com/tsenart/vegeta/v12/lib"
-	"google.golang.org/grpc/codes"
 )
 
 // Latencies are recorded in microseconds, from 1 µs to 5 minutes, with 3 significant digits.
@@ -79,6 +76,12 @@ func (c *Counts) merge(o *Counts) {
 	c.hist.Merge(o.hist)
 }
 
+func (c *Counts) reset() {
+	c.Requests, c.OK, c.Fail, c.Unknown, c.BytesIn, c.BytesOut, c.Latency = 0, 0, 0, 0, 0, 0, ""
+	clear(c.Codes)
+	c.hist.Reset()
+}
+
 func (c *Counts) encode() {
 	b, err := c.hist.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
 	if err == nil {
@@ -122,12 +125,17 @@ func (w *Window) add(name, protocol string, o Outcome, code, errText string, lat
 	}
 }
 
+// merge folds o into w, leaving out the names o has no request of (a reset window keeps its
+// names with zero counts).
 func (w *Window) merge(o *Window) {
 	w.Counts.merge(&o.Counts)
 	for k, v := range o.Errors {
 		w.Errors[k] += v
 	}
 	for name, c := range o.ByName {
+		if c.Requests == 0 {
+			continue
+		}
 		n, ok := w.ByName[name]
 		if !ok {
 			n = newCounts(c.Protocol)
@@ -137,57 +145,20 @@ func (w *Window) merge(o *Window) {
 	}
 }
 
+// reset empties the window and keeps its histograms for reuse.
+func (w *Window) reset() {
+	w.Counts.reset()
+	clear(w.Errors)
+	for _, c := range w.ByName {
+		c.reset()
+	}
+}
+
 func (w *Window) encode() {
 	w.Counts.encode()
 	for _, c := range w.ByName {
 		c.encode()
 	}
-}
-
-// requestName is the name a request carries in its URL's fragment (never sent on the wire).
-func requestName(rawURL string) string {
-	if i := strings.LastIndexByte(rawURL, '#'); i >= 0 {
-		return rawURL[i+1:]
-	}
-	return rawURL
-}
-
-// classify turns a vegeta result into an outcome, a code ("200", "429", "0" for no answer, or a
-// gRPC code name such as "Unavailable") and an error text (transport errors only).
-func classify(r *vegeta.Result) (Outcome, string, string) {
-	if s := r.Headers.Get(GRPCStatusHeader); s != "" {
-		n, _ := strconv.Atoi(s)
-		c := codes.Code(n)
-		switch c {
-		case codes.OK:
-			return OK, c.String(), ""
-		case codes.DeadlineExceeded, codes.Canceled, codes.Unavailable, codes.Unknown:
-			return Unknown, c.String(), c.String() + ": " + string(r.Body)
-		default:
-			return Fail, c.String(), ""
-		}
-	}
-	if r.Code == 0 {
-		text := errorText(r.Error)
-		if strings.Contains(text, "connection refused") || strings.Contains(text, "no such host") ||
-			strings.Contains(text, "request message for") || strings.Contains(text, "no gRPC method") {
-			return Fail, "0", text // certainly not processed
-		}
-		return Unknown, "0", text
-	}
-	code := codeText(r.Code)
-	if r.Code >= 200 && r.Code < 400 {
-		return OK, code, ""
-	}
-	return Fail, code, ""
-}
-
-// errorText drops the `Method "url": ` prefix Go's HTTP client puts before the cause.
-func errorText(e string) string {
-	if i := strings.Index(e, "\": "); i >= 0 && strings.Contains(e[:i], " \"") {
-		return e[i+3:]
-	}
-	return e
 }
 
 var codeTexts = func() (t [600]string) {
@@ -203,3 +174,17 @@ func codeText(c uint16) string {
 	}
 	return strconv.Itoa(int(c))
 }
+
+// NewWindow is an empty window, for engines outside this package (the k6 script engine).
+func NewWindow() *Window { return newWindow() }
+
+// Add records one request's outcome in the window.
+func (w *Window) Add(name, protocol string, o Outcome, code, errText string, latency time.Duration, in, out uint64) {
+	w.add(name, protocol, o, code, errText, latency, in, out)
+}
+
+// Merge folds another window into this one.
+func (w *Window) Merge(o *Window) { w.merge(o) }
+
+// Encode writes the histograms into their base64 fields, before the window is emitted.
+func (w *Window) Encode() { w.encode() }

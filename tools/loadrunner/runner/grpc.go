@@ -1,18 +1,15 @@
 package runner
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"io"
-	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 
 	"github.com/bufbuild/protocompile"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
@@ -22,13 +19,8 @@ import (
 	"google.golang.org/protobuf/types/dynamicpb"
 )
 
-// GRPCStatusHeader carries the gRPC status code of a call made through grpcTransport.
-const GRPCStatusHeader = "Grpc-Status"
-
-// grpcTransport is an http.RoundTripper for grpc://host:port/package.Service/Method URLs, so that
-// vegeta's pacer and worker pool drive gRPC calls too. The request body is the message as JSON
-// (protojson); the response carries the call's status code in GRPCStatusHeader and the reply
-// encoded as protobuf (so bytes in are protobuf bytes).
+// grpcTransport makes the unary calls of gRPC requests, driven by the same VUs and pacer as
+// HTTP requests; messages are built from JSON (protojson) with the compiled protos.
 //
 // Why not ghz: ghz v0.120.0 sends its results over an unexported channel to its own reporter
 // and hands them out only in the final Report, so it cannot stream per-second aggregates (which
@@ -147,75 +139,36 @@ func (t *grpcTransport) Close() {
 	}
 }
 
-// RoundTrip makes the unary call the request describes.
-func (t *grpcTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	md, err := t.method(strings.TrimPrefix(req.URL.Path, "/"))
+// invoke makes the unary call of method ("package.Service/Method") on target with the message
+// given as JSON and metadata as key, value pairs. It returns the call's code and, as payload, the
+// reply encoded as protobuf (so bytes in are protobuf bytes) or the status message; err is set
+// when no call was made (unknown method, bad message, no connection).
+func (t *grpcTransport) invoke(ctx context.Context, target, method string, body []byte, md []string) (codes.Code, []byte, error) {
+	if t == nil {
+		return 0, nil, fmt.Errorf("grpc request without protos")
+	}
+	desc, err := t.method(method)
 	if err != nil {
-		return nil, err
+		return 0, nil, err
 	}
-	conn, err := t.conn(req.URL.Host)
+	conn, err := t.conn(target)
 	if err != nil {
-		return nil, err
+		return 0, nil, err
 	}
-	var body []byte
-	if req.Body != nil {
-		if body, err = io.ReadAll(req.Body); err != nil {
-			return nil, err
-		}
-	}
-	in, err := t.message(md, body)
+	in, err := t.message(desc, body)
 	if err != nil {
-		return nil, err
+		return 0, nil, err
 	}
-	ctx := req.Context()
-	pairs := make([]string, 0, 2*len(req.Header))
-	for k, vs := range req.Header {
-		if strings.HasPrefix(k, "X-Vegeta") {
-			continue
-		}
-		for _, v := range vs {
-			pairs = append(pairs, strings.ToLower(k), v)
-		}
+	if len(md) > 0 {
+		ctx = metadata.AppendToOutgoingContext(ctx, md...)
 	}
-	if len(pairs) > 0 {
-		ctx = metadata.AppendToOutgoingContext(ctx, pairs...)
-	}
-	out := dynamicpb.NewMessage(md.Output())
-	fullMethod := "/" + string(md.Parent().FullName()) + "/" + string(md.Name())
+	out := dynamicpb.NewMessage(desc.Output())
+	fullMethod := "/" + string(desc.Parent().FullName()) + "/" + string(desc.Name())
 	callErr := conn.Invoke(ctx, fullMethod, in, out)
 	st := status.Convert(callErr)
-	var payload []byte
-	if callErr == nil {
-		payload, _ = proto.Marshal(out)
-	} else {
-		payload = []byte(st.Message())
+	if callErr != nil {
+		return st.Code(), []byte(st.Message()), nil
 	}
-	h := http.Header{}
-	h.Set(GRPCStatusHeader, strconv.Itoa(int(st.Code())))
-	return &http.Response{
-		Status:        "200 OK",
-		StatusCode:    http.StatusOK,
-		Proto:         "HTTP/2.0",
-		ProtoMajor:    2,
-		Header:        h,
-		Body:          io.NopCloser(bytes.NewReader(payload)),
-		ContentLength: int64(len(payload)),
-		Request:       req,
-	}, nil
-}
-
-// dispatch sends grpc:// requests to the gRPC transport and the rest over HTTP.
-type dispatch struct {
-	http http.RoundTripper
-	grpc *grpcTransport
-}
-
-func (d dispatch) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.URL.Scheme == "grpc" {
-		if d.grpc == nil {
-			return nil, fmt.Errorf("grpc request without protos")
-		}
-		return d.grpc.RoundTrip(req)
-	}
-	return d.http.RoundTrip(req)
+	payload, _ := proto.Marshal(out)
+	return codes.OK, payload, nil
 }

@@ -1,5 +1,5 @@
-// Package runner sends the requests of a load plan (HTTP through vegeta, gRPC through grpc-go
-// behind vegeta's worker pool) and streams one JSON line of aggregates per second.
+// Package runner sends the requests of a load plan (HTTP through fasthttp's client, gRPC through
+// grpc-go, both driven by the same VUs and pacer) and streams one JSON line of aggregates per second.
 package runner
 
 import (
@@ -140,7 +140,8 @@ type Plan struct {
 	Timeout Duration `json:"timeout,omitempty"`
 	// CheckTimeout bounds each check (default 3s): setup fails fast when the target does not answer.
 	CheckTimeout Duration `json:"checkTimeout,omitempty"`
-	// MaxBodyBytes kept from each response (default 64 KiB); the rest is read and counted.
+	// MaxBodyBytes is accepted for older plans and has no effect: response bodies are read
+	// whole into each VU's reused buffer, counted in bytesIn, and never kept.
 	MaxBodyBytes int64 `json:"maxBodyBytes,omitempty"`
 	// GRPCConnections per gRPC target, used in turn (default 1: gRPC multiplexes its calls).
 	GRPCConnections int `json:"grpcConnections,omitempty"`

@@ -7,16 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
+	"maps"
 	"net"
 	"net/http"
 	"sort"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
-	vegeta "github.com/tsenart/vegeta/v12/lib"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
@@ -45,6 +43,8 @@ type Line struct {
 	VUsMax    uint64  `json:"vusMax,omitempty"`
 	// start
 	Kinds []RequestInfo `json:"kinds,omitempty"`
+	// metrics (k6 scripts): name -> {type, values}
+	Metrics map[string]any `json:"metrics,omitempty"`
 	// error
 	Phase   string `json:"phase,omitempty"`
 	Message string `json:"message,omitempty"`
@@ -58,9 +58,10 @@ type RequestInfo struct {
 
 type compiled struct {
 	Request
-	url, body *template
-	headers   map[string]*template
-	cumWeight float64
+	proto      string
+	url, body  *template
+	headerList []header
+	cumWeight  float64
 }
 
 // Emitter writes lines; it is safe for concurrent use.
@@ -105,17 +106,17 @@ func Run(ctx context.Context, p *Plan, out *Emitter) error {
 		}
 		maxVUs = max(maxVUs, e.StartVUs, 1)
 	}
+	// Checks and setup (a few requests before the load) go through net/http; the load through
+	// the attacker's engine (attack.go).
 	transport := &http.Transport{
-		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		MaxIdleConns:        maxVUs + 16,
-		MaxIdleConnsPerHost: maxVUs + 16,
-		IdleConnTimeout:     90 * time.Second,
-		DisableCompression:  true,
+		DialContext:        (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		IdleConnTimeout:    10 * time.Second,
+		DisableCompression: true,
 	}
 	defer transport.CloseIdleConnections()
 	client := &http.Client{
 		Timeout:       time.Duration(p.Timeout),
-		Transport:     dispatch{http: transport, grpc: gt},
+		Transport:     transport,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 
@@ -130,7 +131,7 @@ func Run(ctx context.Context, p *Plan, out *Emitter) error {
 	if err != nil {
 		return err
 	}
-	return attack(ctx, p, client, reqs, vars, maxVUs, out)
+	return attack(ctx, p, reqs, vars, gt, maxVUs, out)
 }
 
 func runChecks(ctx context.Context, p *Plan, client *http.Client) error {
@@ -272,30 +273,36 @@ func compile(rs []Request, vars Vars) ([]compiled, error) {
 	out := make([]compiled, len(rs))
 	cum := 0.0
 	for i, r := range rs {
-		c := compiled{Request: r, headers: map[string]*template{}}
-		url, body := r.URL, r.Body
+		c := compiled{Request: r, proto: r.Protocol()}
+		url, body, headers := r.URL, r.Body, r.Headers
 		if r.GRPC != nil {
-			url = "grpc://" + r.GRPC.Target + "/" + r.GRPC.Method
-			body = r.GRPC.Data
-			for k, v := range r.GRPC.Metadata {
-				r.Headers = mapWith(r.Headers, k, v)
-			}
+			url, body = "", r.GRPC.Data
+			headers = make(map[string]string, len(r.Headers)+len(r.GRPC.Metadata))
+			maps.Copy(headers, r.Headers)
+			maps.Copy(headers, r.GRPC.Metadata)
 		}
 		var err error
-		if c.url, err = parseTemplate(url+"#"+r.Name, vars); err != nil {
+		if c.url, err = parseTemplate(url, vars); err != nil {
 			return nil, fmt.Errorf("request %q: url: %w", r.Name, err)
 		}
 		if c.body, err = parseTemplate(body, vars); err != nil {
 			return nil, fmt.Errorf("request %q: body: %w", r.Name, err)
 		}
-		for k, v := range r.Headers {
-			if c.headers[k], err = parseTemplate(v, vars); err != nil {
+		names := make([]string, 0, len(headers))
+		for k := range headers {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		for _, k := range names {
+			t, err := parseTemplate(headers[k], vars)
+			if err != nil {
 				return nil, fmt.Errorf("request %q: header %s: %w", r.Name, k, err)
 			}
+			c.headerList = append(c.headerList, header{name: k, value: t})
 		}
 		if r.GRPC == nil && body != "" {
-			if _, ok := r.Headers["Content-Type"]; !ok {
-				c.headers["Content-Type"] = &template{parts: []string{"application/json"}}
+			if _, ok := headers["Content-Type"]; !ok {
+				c.headerList = append(c.headerList, header{name: "Content-Type", value: &template{parts: []string{"application/json"}}})
 			}
 		}
 		cum += r.Weight
@@ -303,134 +310,6 @@ func compile(rs []Request, vars Vars) ([]compiled, error) {
 		out[i] = c
 	}
 	return out, nil
-}
-
-func mapWith(m map[string]string, k, v string) map[string]string {
-	if m == nil {
-		m = map[string]string{}
-	}
-	m[k] = v
-	return m
-}
-
-func targeter(reqs []compiled, vars Vars, started *atomic.Uint64) vegeta.Targeter {
-	total := reqs[len(reqs)-1].cumWeight
-	return func(t *vegeta.Target) error {
-		started.Add(1)
-		x := rand.Float64() * total
-		i := sort.Search(len(reqs), func(i int) bool { return reqs[i].cumWeight > x })
-		r := &reqs[min(i, len(reqs)-1)]
-		method := r.Method
-		if r.GRPC != nil {
-			method = http.MethodPost
-		}
-		t.Method = method
-		t.URL = r.url.render(vars)
-		if body := r.body.render(vars); body != "" {
-			t.Body = []byte(body)
-		} else {
-			t.Body = nil
-		}
-		t.Header = nil
-		if len(r.headers) > 0 {
-			t.Header = make(http.Header, len(r.headers))
-			for k, v := range r.headers {
-				t.Header.Set(k, v.render(vars))
-			}
-		}
-		return nil
-	}
-}
-
-func attack(ctx context.Context, p *Plan, client *http.Client, reqs []compiled, vars Vars, maxVUs int, out *Emitter) error {
-	e := &p.Executor
-	protocols := map[string]string{}
-	infos := make([]RequestInfo, len(reqs))
-	for i, r := range reqs {
-		protocols[r.Name] = r.Protocol()
-		infos[i] = RequestInfo{Name: r.Name, Protocol: r.Protocol()}
-	}
-	began := time.Now()
-	var started, completed atomic.Uint64
-	var pacer vegeta.Pacer
-	var open *OpenPacer
-	var closed *ClosedPacer
-	workers := uint64(maxVUs)
-	if e.isOpen() {
-		open = NewOpenPacer(e, 10*time.Millisecond, func() uint64 { return started.Load() - completed.Load() })
-		pacer = open
-		workers = uint64(e.PreAllocatedVUs)
-	} else {
-		closed = NewClosedPacer(ctx, e, began)
-		pacer = closed
-	}
-	atk := vegeta.NewAttacker(
-		vegeta.Client(client),
-		vegeta.Workers(workers),
-		vegeta.MaxWorkers(uint64(maxVUs)),
-		vegeta.MaxBody(p.MaxBodyBytes),
-	)
-	out.Emit(Line{Type: "start", T: began.UTC().Format(time.RFC3339Nano), Kinds: infos})
-	results := atk.Attack(targeter(reqs, vars, &started), pacer, time.Duration(e.TotalDuration()), "")
-
-	total := newWindow()
-	cur := newWindow()
-	second := 0
-	var lastDropped, vusMax uint64
-	dropped := func() uint64 {
-		if open != nil {
-			return open.Dropped()
-		}
-		return 0
-	}
-	flush := func() {
-		second++
-		d := dropped()
-		vus := started.Load() - completed.Load()
-		vusMax = max(vusMax, vus)
-		total.merge(cur)
-		cur.encode()
-		out.Emit(Line{Type: "second", T: began.Add(time.Duration(second-1) * time.Second).UTC().Format(time.RFC3339Nano),
-			Second: second, Window: cur, Dropped: d - lastDropped, VUs: vus})
-		lastDropped = d
-		cur = newWindow()
-	}
-	tick := time.NewTicker(time.Second)
-	defer tick.Stop()
-	reason := "completed"
-	done := ctx.Done()
-loop:
-	for {
-		select {
-		case r, ok := <-results:
-			if !ok {
-				break loop
-			}
-			completed.Add(1)
-			if closed != nil {
-				closed.Done()
-			}
-			o, code, errText := classify(r)
-			cur.add(requestName(r.URL), protocols[requestName(r.URL)], o, code, errText, r.Latency, r.BytesIn, r.BytesOut)
-		case <-tick.C:
-			flush()
-		case <-done:
-			reason = "stopped"
-			done = nil
-			atk.Stop()
-		}
-	}
-	if e.MaxIterations > 0 && started.Load()+dropped() >= e.MaxIterations && reason == "completed" {
-		reason = "max-iterations"
-	}
-	if cur.Requests > 0 || dropped() > lastDropped {
-		flush()
-	}
-	total.encode()
-	ended := time.Now()
-	out.Emit(Line{Type: "final", T: ended.UTC().Format(time.RFC3339Nano), Window: total, Dropped: dropped(),
-		VUs: 0, VUsMax: vusMax, Iterations: started.Load(), Reason: reason, DurationS: ended.Sub(began).Seconds()})
-	return nil
 }
 
 // IsSetupError tells a setup failure (exit code 3) from a bad plan (exit code 2).

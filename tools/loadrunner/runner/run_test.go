@@ -234,3 +234,99 @@ func TestRun_openModelDropsWhatItCannotStartWithItsVUs(t *testing.T) {
 		t.Fatalf("sent %d, dropped %d of 200", final.Requests, final.Dropped)
 	}
 }
+
+func TestRun_openModelLatencyRunsFromTheScheduledTime(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		time.Sleep(100 * time.Millisecond)
+	}))
+	defer srv.Close()
+	// 20/s (one due every 50 ms) on one VU busy 100 ms each: every iteration that is sent waits
+	// about 100 ms for the VU, so from its scheduled time it takes about 200 ms, not the 100 ms
+	// the server takes (measuring from the actual send would hide the wait: coordinated omission).
+	lines, err := runPlan(t, `{"executor": {"type": "constant-arrival-rate", "rate": 20, "duration": "2s", "preAllocatedVUs": 1, "maxVUs": 1},
+	  "requests": [{"name": "slow", "url": "`+srv.URL+`/"}]}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	final := lines[len(lines)-1]
+	h, err := Histogram(final.Latency)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if final.Requests < 8 || final.Dropped == 0 {
+		t.Fatalf("sent %d, dropped %d: want about 10 sent and some dropped", final.Requests, final.Dropped)
+	}
+	if p50 := time.Duration(h.ValueAtQuantile(50)) * time.Microsecond; p50 < 150*time.Millisecond {
+		t.Fatalf("p50 latency %v: the wait for a free VU is not counted (server takes 100 ms)", p50)
+	}
+}
+
+func TestRun_closedModelRampsItsVUs(t *testing.T) {
+	var inFlight, peak atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		n := inFlight.Add(1)
+		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+		}
+		time.Sleep(5 * time.Millisecond)
+		inFlight.Add(-1)
+	}))
+	defer srv.Close()
+	lines, err := runPlan(t, `{"executor": {"type": "ramping-vus", "startVUs": 0, "stages": [{"duration": "1s", "target": 4}, {"duration": "1s", "target": 0}]},
+	  "requests": [{"name": "x", "url": "`+srv.URL+`/"}]}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	final := lines[len(lines)-1]
+	if peak.Load() > 4 || peak.Load() < 3 || final.Requests < 50 {
+		t.Fatalf("peak concurrency %d (want 3 or 4 of at most 4 VUs), %d requests", peak.Load(), final.Requests)
+	}
+	if final.VUsMax > 4 {
+		t.Fatalf("vusMax %d > 4", final.VUsMax)
+	}
+}
+
+func TestRun_maxIterationsBoundsTheClosedModel(t *testing.T) {
+	var hits atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { hits.Add(1) }))
+	defer srv.Close()
+	lines, err := runPlan(t, `{"executor": {"type": "constant-vus", "vus": 8, "duration": "30s", "maxIterations": 37},
+	  "requests": [{"name": "x", "url": "`+srv.URL+`/"}]}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	final := lines[len(lines)-1]
+	if final.Requests != 37 || hits.Load() != 37 || final.Reason != "max-iterations" {
+		t.Fatalf("sent %d (server saw %d), reason %q: want exactly 37, max-iterations", final.Requests, hits.Load(), final.Reason)
+	}
+}
+
+func TestRun_stopsWhenTheContextEnds(t *testing.T) {
+	var hits atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { hits.Add(1) }))
+	defer srv.Close()
+	p, err := ReadPlan(strings.NewReader(`{"executor": {"type": "constant-vus", "vus": 2, "duration": "60s"},
+	  "requests": [{"name": "x", "url": "` + srv.URL + `/"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var buf bytes.Buffer
+	ran := make(chan error, 1)
+	began := time.Now()
+	go func() { ran <- Run(ctx, p, NewEmitter(&buf)) }()
+	for deadline := time.Now().Add(5 * time.Second); hits.Load() == 0 && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case err := <-ran:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return 10 s after its context ended")
+	}
+	if time.Since(began) > 10*time.Second || !strings.Contains(buf.String(), `"reason":"stopped"`) {
+		t.Fatalf("after %v: %s", time.Since(began), buf.String()[max(0, buf.Len()-300):])
+	}
+}

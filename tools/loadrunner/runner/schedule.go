@@ -1,7 +1,6 @@
 package runner
 
 import (
-	"context"
 	"math"
 	"sync/atomic"
 	"time"
@@ -94,11 +93,12 @@ func (a arrivals) dueAt(k uint64) (time.Duration, bool) {
 	return hi, true
 }
 
-// OpenPacer is a vegeta.Pacer for the open model that drops, as k6 does, the iterations it
-// could not start on time for want of a free VU: vegeta blocks when every worker is busy and
-// MaxWorkers is reached, and would then fire the missed iterations in a burst; here, when the
-// pool is saturated, an iteration due more than Grace ago is counted in Dropped instead and
-// never sent. Lateness with free workers (a busy CPU) is caught up, not dropped.
+// OpenPacer paces the open model and drops, as k6 does, the iterations it could not start on
+// time for want of a free VU: handing an iteration to a VU blocks when every VU is busy and
+// MaxVUs is reached, and would then fire the missed iterations in a burst; here, when the pool
+// is saturated, an iteration due more than Grace ago is counted in Dropped instead and never
+// sent. Lateness with free VUs (a busy CPU) is caught up, not dropped (and counted in the
+// latency, which runs from the scheduled time).
 type OpenPacer struct {
 	sched         arrivals
 	grace         time.Duration
@@ -114,24 +114,31 @@ func NewOpenPacer(e *Executor, grace time.Duration, inFlight func() uint64) *Ope
 		maxVUs: uint64(e.MaxVUs), inFlight: inFlight}
 }
 
-// Dropped is how many iterations were not started because no worker was free in time.
+// Dropped is how many iterations were not started because no VU was free in time.
 func (p *OpenPacer) Dropped() uint64 { return p.dropped.Load() }
 
-// Pace implements vegeta.Pacer.
+// Pace says, at elapsed with hits iterations sent, how long to wait before sending the next
+// (0: now), or stop when every iteration has been sent or dropped.
 func (p *OpenPacer) Pace(elapsed time.Duration, hits uint64) (time.Duration, bool) {
+	wait, _, stop := p.next(elapsed, hits)
+	return wait, stop
+}
+
+// next is Pace, and when the next iteration is sent now (wait 0), the time it was due.
+func (p *OpenPacer) next(elapsed time.Duration, hits uint64) (wait, due time.Duration, stop bool) {
 	n := hits + p.dropped.Load()
 	if p.maxIterations > 0 && n >= p.maxIterations {
-		return 0, true
+		return 0, 0, true
 	}
 	due, ok := p.sched.dueAt(n)
 	if !ok {
-		return 0, true
+		return 0, 0, true
 	}
 	if due > elapsed {
-		// Sleep at most 100 ms at a time so that Stop is seen soon when the rate is low.
-		return min(due-elapsed, 100*time.Millisecond), false
+		// Sleep at most 100 ms at a time so that a stop is seen soon when the rate is low.
+		return min(due-elapsed, 100*time.Millisecond), 0, false
 	}
-	// The worker that just took the last tick is busy too: saturated means at most one free.
+	// The VU that just took the last iteration is busy too: saturated means at most one free.
 	if elapsed-due > p.grace && p.inFlight()+1 >= p.maxVUs {
 		// Every iteration due before elapsed-grace is dropped; the next one on time is sent.
 		k := uint64(math.Ceil(p.sched.expected(elapsed - p.grace)))
@@ -140,86 +147,20 @@ func (p *OpenPacer) Pace(elapsed time.Duration, hits uint64) (time.Duration, boo
 				k = p.maxIterations
 			}
 			p.dropped.Add(k - n)
-			if p.maxIterations > 0 && k >= p.maxIterations {
-				return 0, true
-			}
+			// Iteration k is due within grace of now (or later, at a low rate): no drop again.
+			return p.next(elapsed, hits)
 		}
 	}
-	return 0, false
+	return 0, due, false
 }
 
-// ClosedPacer is a vegeta.Pacer for the closed model: it releases an iteration whenever fewer
-// than the current number of VUs are in flight (each VU starts its next iteration as soon as
-// its last one ends). Done must be called when each result has been received.
-type ClosedPacer struct {
-	vus           curve
-	total         time.Duration
-	maxIterations uint64
-	ctx           context.Context
-	began         time.Time
-	completed     atomic.Uint64
-	sent          atomic.Uint64
-	wake          chan struct{}
-}
-
-// NewClosedPacer paces e (a VUs executor) until ctx ends.
-func NewClosedPacer(ctx context.Context, e *Executor, began time.Time) *ClosedPacer {
-	c := curve{start: float64(e.VUs)}
+// vuCurve is the number of VUs a closed-model executor asks for over time.
+func vuCurve(e *Executor) curve {
 	if e.Type == RampingVUs {
-		c = curve{start: float64(e.StartVUs), stages: e.Stages}
+		return curve{start: float64(e.StartVUs), stages: e.Stages}
 	}
-	return &ClosedPacer{vus: c, total: time.Duration(e.TotalDuration()), maxIterations: e.MaxIterations,
-		ctx: ctx, began: began, wake: make(chan struct{}, 1)}
+	return curve{start: float64(e.VUs)}
 }
 
-// Done records that one iteration ended (its VU is free again).
-func (p *ClosedPacer) Done() {
-	p.completed.Add(1)
-	select {
-	case p.wake <- struct{}{}:
-	default:
-	}
-}
-
-// InFlight is how many iterations have started and not ended.
-func (p *ClosedPacer) InFlight() uint64 { return p.sent.Load() - p.completed.Load() }
-
-// VUsAt is the number of VUs the executor asks for at t (rounded down, as k6 does).
-func (p *ClosedPacer) VUsAt(t time.Duration) uint64 { return uint64(math.Floor(p.vus.at(t) + 1e-9)) }
-
-// Pace implements vegeta.Pacer; it blocks until a VU is free, the run ends, or ctx is done.
-func (p *ClosedPacer) Pace(_ time.Duration, hits uint64) (time.Duration, bool) {
-	p.sent.Store(hits)
-	if p.maxIterations > 0 && hits >= p.maxIterations {
-		return 0, true
-	}
-	var tick *time.Timer
-	for {
-		elapsed := time.Since(p.began)
-		if elapsed >= p.total {
-			return 0, true
-		}
-		if hits-p.completed.Load() < p.VUsAt(elapsed) {
-			if tick != nil {
-				tick.Stop()
-			}
-			return 0, false
-		}
-		if tick == nil {
-			tick = time.NewTimer(5 * time.Millisecond)
-		}
-		select {
-		case <-p.ctx.Done():
-			return 0, true
-		case <-p.wake:
-		case <-tick.C:
-			tick.Reset(5 * time.Millisecond)
-		}
-	}
-}
-
-// Rate implements vegeta.Pacer: the scheduled arrival rate per second at elapsed.
-func (p *OpenPacer) Rate(elapsed time.Duration) float64 { return p.sched.perSecond.at(elapsed) }
-
-// Rate implements vegeta.Pacer; the closed model has no set rate (0).
-func (p *ClosedPacer) Rate(time.Duration) float64 { return 0 }
+// vusAt is the number of VUs c asks for at t (rounded down, as k6 does).
+func vusAt(c curve, t time.Duration) uint64 { return uint64(math.Floor(c.at(t) + 1e-9)) }

@@ -1,7 +1,6 @@
 package runner
 
 import (
-	"context"
 	"math"
 	"testing"
 	"time"
@@ -84,50 +83,43 @@ func TestOpenPacer_stopsAtMaxIterationsAndAtTheEnd(t *testing.T) {
 	}
 }
 
-func TestClosedPacer_keepsAtMostVUsInFlight(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	p := NewClosedPacer(ctx, &Executor{Type: ConstantVUs, VUs: 2, Duration: sec(10)}, time.Now())
-	for hits := uint64(0); hits < 2; hits++ {
-		if _, stop := p.Pace(0, hits); stop {
-			t.Fatal("stopped early")
-		}
-	}
-	released := make(chan bool)
-	go func() {
-		_, stop := p.Pace(0, 2) // two in flight: blocks until one is done
-		released <- !stop
-	}()
-	select {
-	case <-released:
-		t.Fatal("a third iteration started while 2 VUs were busy")
-	case <-time.After(50 * time.Millisecond):
-	}
-	p.Done()
-	if ok := <-released; !ok {
-		t.Fatal("the pacer stopped instead of releasing an iteration")
-	}
-}
-
-func TestClosedPacer_rampsVUs(t *testing.T) {
-	p := NewClosedPacer(context.Background(), &Executor{Type: RampingVUs, StartVUs: 0,
-		Stages: []Stage{{Duration: sec(10), Target: 10}, {Duration: sec(10), Target: 0}}}, time.Now())
-	for _, c := range []struct {
+func TestVUCurve_rampsVUs(t *testing.T) {
+	c := vuCurve(&Executor{Type: RampingVUs, StartVUs: 0,
+		Stages: []Stage{{Duration: sec(10), Target: 10}, {Duration: sec(10), Target: 0}}})
+	for _, tc := range []struct {
 		at   time.Duration
 		want uint64
 	}{{0, 0}, {5 * time.Second, 5}, {10 * time.Second, 10}, {15 * time.Second, 5}, {20 * time.Second, 0}} {
-		if got := p.VUsAt(c.at); got != c.want {
-			t.Errorf("VUs at %v = %d, want %d", c.at, got, c.want)
+		if got := vusAt(c, tc.at); got != tc.want {
+			t.Errorf("VUs at %v = %d, want %d", tc.at, got, tc.want)
 		}
+	}
+	if got := vusAt(vuCurve(&Executor{Type: ConstantVUs, VUs: 7, Duration: sec(1)}), 0); got != 7 {
+		t.Errorf("constant-vus: %d VUs, want 7", got)
 	}
 }
 
-func TestClosedPacer_stopsWhenTheContextEnds(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	p := NewClosedPacer(ctx, &Executor{Type: ConstantVUs, VUs: 1, Duration: sec(60)}, time.Now())
-	p.Pace(0, 0)
-	go cancel()
-	if _, stop := p.Pace(0, 1); !stop {
-		t.Fatal("must stop when the context is cancelled")
+func TestGate_waitsUntilRaisedOrStopped(t *testing.T) {
+	g := newGate()
+	g.set(1)
+	stop := make(chan struct{})
+	g.wait(0, stop) // VU 0 may run: returns at once
+	released := make(chan struct{})
+	go func() {
+		g.wait(1, stop)
+		close(released)
+	}()
+	select {
+	case <-released:
+		t.Fatal("VU 1 released while 1 VU is allowed")
+	case <-time.After(50 * time.Millisecond):
 	}
+	g.set(2)
+	select {
+	case <-released:
+	case <-time.After(5 * time.Second):
+		t.Fatal("VU 1 not released when the gate rose to 2")
+	}
+	go func() { close(stop) }()
+	g.wait(5, stop) // returns once stop is closed
 }

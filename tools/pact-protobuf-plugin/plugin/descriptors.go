@@ -1,16 +1,19 @@
 package plugin
 
 import (
+	"context"
 	"crypto/md5"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 
+	"github.com/bufbuild/protocompile"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protodesc"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -26,24 +29,78 @@ type Descriptors struct {
 	Files *protoregistry.Files
 }
 
-// Compiler runs protoc. Protoc is the one on PATH unless Path is set (PACT_PROTOC).
+// Compiler compiles .proto files. By default it compiles them itself (bufbuild/protocompile,
+// which carries the well-known types such as google/protobuf/timestamp.proto), so neither a
+// system protoc nor its include files are needed. Path (PACT_PROTOC) runs that protoc instead,
+// for a user whose protos need protoc's own behaviour.
 type Compiler struct {
 	Path     string
 	Includes []string
 }
 
 // Compile compiles protoFile (and its imports) into a FileDescriptorSet, the way Pact's
-// protobuf plugin does: the file's own folder is the first include path.
+// protobuf plugin does: the file's own folder is the first import path, then Includes.
 func (c Compiler) Compile(protoFile string) (*Descriptors, error) {
-	protoc := c.Path
-	if protoc == "" {
-		protoc = "protoc"
-	}
-	if _, err := exec.LookPath(protoc); err != nil {
-		return nil, fmt.Errorf("protoc not found (%s): install Debian's protobuf-compiler (apt-get install protobuf-compiler) or set PACT_PROTOC", protoc)
-	}
 	if _, err := os.Stat(protoFile); err != nil {
 		return nil, fmt.Errorf("pact:proto %q: %w (paths are relative to the test's working directory)", protoFile, err)
+	}
+	if c.Path != "" {
+		return c.compileWithProtoc(protoFile)
+	}
+	paths := append([]string{filepath.Dir(protoFile)}, c.Includes...)
+	raw, err := compileSet(filepath.Base(protoFile), paths)
+	if err != nil {
+		return nil, err
+	}
+	return LoadDescriptors(raw)
+}
+
+// compileSet compiles name (relative to one of paths) with protocompile and returns the
+// serialized FileDescriptorSet of it and every file it imports, dependencies first (as
+// protoc --include_imports writes it), without source info.
+func compileSet(name string, paths []string) ([]byte, error) {
+	var missing string
+	source := &protocompile.SourceResolver{ImportPaths: paths}
+	resolver := protocompile.WithStandardImports(protocompile.ResolverFunc(func(path string) (protocompile.SearchResult, error) {
+		r, err := source.FindFileByPath(path)
+		// The well-known types are asked of the import paths first, then served by protocompile.
+		if err != nil && errors.Is(err, fs.ErrNotExist) && missing == "" && !strings.HasPrefix(path, "google/protobuf/") {
+			missing = path
+		}
+		return r, err
+	}))
+	comp := protocompile.Compiler{Resolver: resolver, SourceInfoMode: protocompile.SourceInfoNone}
+	files, err := comp.Compile(context.Background(), name)
+	if err != nil {
+		if imp := missing; imp != "" && errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("compiling %s: import %q not found in the import paths %s (add its folder to the pact's additionalIncludes)", name, imp, strings.Join(paths, ", "))
+		}
+		return nil, fmt.Errorf("compiling %s (import paths %s): %w", name, strings.Join(paths, ", "), err)
+	}
+	var set descriptorpb.FileDescriptorSet
+	seen := map[string]bool{}
+	var add func(fd protoreflect.FileDescriptor)
+	add = func(fd protoreflect.FileDescriptor) {
+		if seen[fd.Path()] {
+			return
+		}
+		seen[fd.Path()] = true
+		imports := fd.Imports()
+		for i := 0; i < imports.Len(); i++ {
+			add(imports.Get(i).FileDescriptor)
+		}
+		set.File = append(set.File, protodesc.ToFileDescriptorProto(fd))
+	}
+	for _, f := range files {
+		add(f)
+	}
+	return proto.MarshalOptions{Deterministic: true}.Marshal(&set)
+}
+
+// compileWithProtoc runs the protoc named by Path (PACT_PROTOC).
+func (c Compiler) compileWithProtoc(protoFile string) (*Descriptors, error) {
+	if _, err := exec.LookPath(c.Path); err != nil {
+		return nil, fmt.Errorf("PACT_PROTOC=%s: not found: unset PACT_PROTOC to let the plugin compile the .proto files itself", c.Path)
 	}
 	out, err := os.CreateTemp("", "pact-protobuf-*.pb")
 	if err != nil {
@@ -56,9 +113,9 @@ func (c Compiler) Compile(protoFile string) (*Descriptors, error) {
 		args = append(args, "-I"+inc)
 	}
 	args = append(args, protoFile)
-	cmd := exec.Command(protoc, args...)
+	cmd := exec.Command(c.Path, args...)
 	if msg, err := cmd.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("protoc failed on %s: %w: %s", protoFile, err, strings.TrimSpace(string(msg)))
+		return nil, fmt.Errorf("protoc (PACT_PROTOC=%s) failed on %s: %w: %s", c.Path, protoFile, err, strings.TrimSpace(string(msg)))
 	}
 	raw, err := os.ReadFile(out.Name())
 	if err != nil {

@@ -162,6 +162,12 @@ func (b *Breaker[T]) State() gobreaker.State {
 }
 
 // Name is the breaker's name.
+// Open reports whether the breaker is open now (a call would be refused at once); a breaker
+// whose open timeout has passed is half-open, not open: its trial request goes through.
+func (b *Breaker[T]) Open() bool {
+	return b.cb.State() == gobreaker.StateOpen
+}
+
 func (b *Breaker[T]) Name() string {
 	return b.cb.Name()
 }

@@ -40,12 +40,25 @@ const (
 	// DropTraceContext: W3C trace context is neither injected into outgoing calls and Kafka
 	// headers nor extracted from incoming ones (platform/tracing).
 	DropTraceContext Switch = "drop-trace-context"
+	// RetryOpenBreaker: orders' saga retries, with backoff, a call its open circuit breaker
+	// refused, so an order placed while the breaker is open waits seconds instead of failing fast.
+	RetryOpenBreaker Switch = "retry-open-breaker"
+	// RestartRestocks: inventory, when it starts, puts every product's stock back to its
+	// initial figure (available = initial, reserved = 0), undoing every sale and reservation.
+	RestartRestocks Switch = "restart-restocks"
+	// DropOnStoreError: notifications gives up on an event it could not store (its database
+	// is away) and commits its offset anyway: the event is lost.
+	DropOnStoreError Switch = "drop-on-store-error"
+	// SlowGatewayDeadline: the gateway waits 5 minutes for orders instead of its own deadline
+	// (ORDERS_TIMEOUT), so a hanging orders holds every client for as long.
+	SlowGatewayDeadline Switch = "slow-gateway-deadline"
 )
 
 // All lists every known switch.
 var All = []Switch{
 	NoCompensation, NoBreaker, NoDeadline, DualWrite, DuplicateDelivery,
 	LyingReadiness, NoRateLimit, RetryStorm, DropTraceContext,
+	RetryOpenBreaker, RestartRestocks, DropOnStoreError, SlowGatewayDeadline,
 }
 
 // ErrUnknown is wrapped by the error for a name in SHOP_SABOTAGE that is not a switch.

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 
 	"faultline.dev/tools/loadrunner/runner"
@@ -18,8 +19,25 @@ import (
 func main() { os.Exit(run()) }
 
 func run() int {
+	if len(os.Args) > 1 && os.Args[1] == "k6" {
+		return runK6(os.Args[2:])
+	}
 	planFile := flag.String("plan", "-", "plan JSON file, or - for stdin")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the run to FILE (go tool pprof)")
 	flag.Parse()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "loadrunner:", err)
+			return 2
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(os.Stderr, "loadrunner:", err)
+			return 2
+		}
+		defer pprof.StopCPUProfile()
+	}
 	out := runner.NewEmitter(os.Stdout)
 	out.Emit(runner.Line{Type: "hello", Message: "loadrunner"})
 	fail := func(code int, phase string, err error) int {

@@ -104,8 +104,13 @@ func run(ctx context.Context) (err error) {
 		return errors.Join(err, ordersConn.Close(), shutdownTracing(ctx))
 	}
 
+	ordersTimeout := s.OrdersTimeout
+	if sb.On(sabotage.SlowGatewayDeadline) {
+		// the bug the switch names: a deadline far beyond what any client waits
+		ordersTimeout = 5 * time.Minute
+	}
 	application := app.New(
-		adapters.NewOrdersGRPCClient(ordersConn, s.OrdersTimeout),
+		adapters.NewOrdersGRPCClient(ordersConn, ordersTimeout),
 		adapters.NewInventoryGRPCClient(inventoryConn, s.InventoryTimeout),
 	)
 	reg := metrics.NewRegistry()

@@ -91,10 +91,18 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return errors.Join(err, shutdownTracing(context.Background()))
 	}
-	application := app.NewApplication(adapters.NewStockPostgresRepository(pool))
+	repo := adapters.NewStockPostgresRepository(pool)
+	application := app.NewApplication(repo)
 	if err := application.Commands.SeedCatalog.Handle(startCtx, cfg.catalog); err != nil {
 		pool.Close()
 		return errors.Join(err, shutdownTracing(context.Background()))
+	}
+	if cfg.sabotage.On(sabotage.RestartRestocks) {
+		logger.Warn("SABOTAGE restart-restocks: every product's stock back to its initial figure")
+		if err := repo.RestockAll(startCtx); err != nil {
+			pool.Close()
+			return errors.Join(err, shutdownTracing(context.Background()))
+		}
 	}
 	cancel()
 

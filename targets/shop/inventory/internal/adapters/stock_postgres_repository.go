@@ -90,6 +90,16 @@ func (r *StockPostgresRepository) AddProducts(ctx context.Context, products ...*
 }
 
 // Product returns one product.
+// RestockAll puts every product's stock back to its initial figure. It is the
+// restart-restocks sabotage only (the bug it names: a restart undoes every sale and
+// reservation while available + reserved = initial still holds), never a use case.
+func (r *StockPostgresRepository) RestockAll(ctx context.Context) error {
+	if _, err := r.db.Exec(ctx, `UPDATE products SET available = initial, reserved = 0`); err != nil {
+		return fmt.Errorf("restock products: %w", err)
+	}
+	return nil
+}
+
 func (r *StockPostgresRepository) Product(ctx context.Context, sku string) (*stock.Product, error) {
 	return scanProduct(r.db.QueryRow(ctx, `SELECT `+productColumns+` FROM products WHERE sku = $1`, sku))
 }

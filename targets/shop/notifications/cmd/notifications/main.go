@@ -103,6 +103,7 @@ func run(ctx context.Context) error {
 	reg := metrics.NewRegistry()
 	consumer, err := ports.NewKafkaConsumer(ports.KafkaConsumerConfig{
 		Brokers: s.KafkaBrokers, Topic: s.KafkaTopic, Group: s.KafkaGroup, SessionTimeout: s.KafkaSession,
+		DropOnStoreError: sb.On(sabotage.DropOnStoreError),
 	}, application.Commands.HandleOrderEvent, logger, reg)
 	if err != nil {
 		pool.Close()

@@ -55,6 +55,9 @@ type KafkaConsumerConfig struct {
 	// SessionTimeout is the group session timeout (DefaultSessionTimeout); the member
 	// heartbeats every tenth of it. The broker bounds it (group.min.session.timeout.ms, 6s).
 	SessionTimeout time.Duration
+	// DropOnStoreError is the drop-on-store-error sabotage: a delivery that could not be
+	// stored is given up after its first attempt and its offset committed (the event is lost).
+	DropOnStoreError bool
 }
 
 // KafkaConsumer reads order events in consumer group "notifications" and hands each to the
@@ -203,6 +206,11 @@ func (c *KafkaConsumer) deliver(r *kgo.Record) bool {
 			return true
 		}
 		c.metrics.handleErrors.Inc()
+		if c.cfg.DropOnStoreError {
+			c.logger.Error("SABOTAGE drop-on-store-error: order event given up, its offset is committed",
+				slog.Int("partition", int(r.Partition)), slog.Int64("offset", r.Offset), logging.Error(err))
+			return true
+		}
 		c.logger.Error("handling order event failed, will retry",
 			slog.Int("partition", int(r.Partition)), slog.Int64("offset", r.Offset),
 			slog.String("retry_in", backoff.String()), logging.Error(err))

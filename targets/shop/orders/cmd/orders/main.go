@@ -117,9 +117,10 @@ func run() error {
 		return err
 	}
 	sabotaged := app.Sabotage{
-		NoCompensation: sb.On(sabotage.NoCompensation),
-		DualWrite:      sb.On(sabotage.DualWrite),
-		RetryStorm:     sb.On(sabotage.RetryStorm),
+		NoCompensation:   sb.On(sabotage.NoCompensation),
+		DualWrite:        sb.On(sabotage.DualWrite),
+		RetryStorm:       sb.On(sabotage.RetryStorm),
+		RetryOpenBreaker: sb.On(sabotage.RetryOpenBreaker),
 	}
 	cfg.retry.Storm = sabotaged.RetryStorm
 

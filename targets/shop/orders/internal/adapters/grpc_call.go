@@ -64,6 +64,11 @@ func (p CallPolicy) validate(dep string) error {
 	return nil
 }
 
+// breakerOpen reports whether the dependency's breaker would refuse a call now.
+func (p CallPolicy) breakerOpen() bool {
+	return !p.NoBreaker && p.Breaker != nil && p.Breaker.Open()
+}
+
 // do runs one call under the policy; the error is the call's raw gRPC error or the
 // breaker's.
 func (p CallPolicy) do(ctx context.Context, call func(ctx context.Context) error) error {

@@ -68,3 +68,5 @@ func (c *InventoryGRPCClient) Release(ctx context.Context, reservationID string)
 	return translate(ctx, "inventory Release "+reservationID, err, nil)
 }
 
+// BreakerOpen implements app.BreakerProbe: the breaker would refuse a call now.
+func (c *InventoryGRPCClient) BreakerOpen() bool { return c.policy.breakerOpen() }

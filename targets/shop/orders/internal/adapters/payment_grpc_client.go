@@ -61,3 +61,5 @@ func (c *PaymentGRPCClient) Refund(ctx context.Context, idempotencyKey, paymentI
 	return translate(ctx, "payments Refund "+paymentID, err, nil)
 }
 
+// BreakerOpen implements app.BreakerProbe: the breaker would refuse a call now.
+func (c *PaymentGRPCClient) BreakerOpen() bool { return c.policy.breakerOpen() }

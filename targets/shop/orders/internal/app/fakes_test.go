@@ -98,7 +98,10 @@ type fakePayments struct {
 	mu     sync.Mutex
 	n      int
 	keys   []string
+	open   bool // BreakerOpen's answer
 }
+
+func (f *fakePayments) BreakerOpen() bool { return f.open }
 
 func (f *fakePayments) Charge(ctx context.Context, c app.Charge) (string, error) {
 	f.calls.add("charge")

@@ -88,7 +88,21 @@ type Sabotage struct {
 	NoCompensation bool // a failed saga cancels without undoing its steps
 	DualWrite      bool // events go straight to Kafka in the request path, not through the outbox
 	RetryStorm     bool // dependency calls are retried at once, without limit
+	// RetryOpenBreaker: a saga step refused by the open breaker is retried with backoff, as
+	// if the call had failed (the open breaker no longer makes callers fail at once).
+	RetryOpenBreaker bool
 }
+
+// BreakerProbe is what a dependency client may also offer: whether its circuit breaker would
+// refuse a call now. The saga asks before it takes any step, so an order that would be refused
+// fails at once, with nothing reserved and nothing to undo.
+type BreakerProbe interface {
+	BreakerOpen() bool
+}
+
+// RefusedByBreaker reports whether err is a call the open circuit breaker refused: it was
+// not sent, and only the breaker's half-open probe decides when to try again.
+func RefusedByBreaker(err error) bool { return errors.Is(err, ErrNotSent) }
 
 // Permanent reports whether err is a business outcome that retrying cannot change.
 func Permanent(err error) bool {

@@ -26,10 +26,17 @@ func DefaultRetryPolicy() RetryPolicy {
 // Do calls op until it succeeds, fails permanently, the attempts run out or ctx ends.
 // The returned error is the last failure, annotated with the attempt count.
 func (p RetryPolicy) Do(ctx context.Context, op func(context.Context) error) error {
+	return p.DoUntil(ctx, op, Permanent)
+}
+
+// DoUntil is Do with its own test of a final failure: an error final reports true is
+// returned at once, without another attempt (the saga's steps also end on a refusal by
+// the open breaker: retrying it only waits for the backoff).
+func (p RetryPolicy) DoUntil(ctx context.Context, op func(context.Context) error, final func(error) bool) error {
 	backoff := p.InitialBackoff
 	for attempt := 1; ; attempt++ {
 		err := op(ctx)
-		if err == nil || Permanent(err) {
+		if err == nil || final(err) {
 			return err
 		}
 		if ctx.Err() != nil {

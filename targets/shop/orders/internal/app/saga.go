@@ -25,7 +25,8 @@ var ErrShuttingDown = errors.New("saga runner is shutting down")
 //
 // Business failures (insufficient stock, payment declined) cancel at once; technical
 // failures are retried by the RetryPolicy and then compensate, so no order stays
-// PENDING while its dependencies eventually answer.
+// PENDING while its dependencies eventually answer. A call the open breaker refused ends
+// the step at once, without retries: the order fails fast.
 type SagaRunner struct {
 	repo      order.Repository
 	inventory Inventory
@@ -146,6 +147,7 @@ func (r *SagaRunner) Shutdown(ctx context.Context) error {
 
 type sagaStep struct {
 	name       order.Step
+	dependency any // the client the step calls (a BreakerProbe, when it can tell)
 	action     func(ctx context.Context, o *order.Order) (ref string, err error)
 	compensate func(ctx context.Context, o *order.Order) error
 	// unavailable is the cancellation reason when the step kept failing technically
@@ -154,8 +156,8 @@ type sagaStep struct {
 
 func (r *SagaRunner) steps() []sagaStep {
 	return []sagaStep{
-		{order.StepReserveStock, r.reserve, r.release, "inventory unavailable"},
-		{order.StepChargePayment, r.charge, r.refund, "payments unavailable"},
+		{order.StepReserveStock, r.inventory, r.reserve, r.release, "inventory unavailable"},
+		{order.StepChargePayment, r.payments, r.charge, r.refund, "payments unavailable"},
 	}
 }
 
@@ -172,6 +174,16 @@ func (r *SagaRunner) Run(ctx context.Context, orderID string) (*order.Order, err
 		return o, nil
 	}
 	log := r.logger.With(slog.String("order_id", orderID))
+	if s, refused := r.refusedUpFront(o); refused {
+		// A step would be refused by its open breaker: fail the order at once, before any
+		// step takes effect (nothing reserved, nothing charged, nothing to undo).
+		log.InfoContext(ctx, "saga not started: a dependency's breaker is open", slog.String("step", string(s.name)))
+		if err := r.finish(ctx, o, func(o *order.Order) error { return o.Cancel(s.unavailable, r.now()) }); err != nil {
+			return o, err
+		}
+		log.InfoContext(ctx, "order cancelled", slog.String("reason", o.CancellationReason()))
+		return o, nil
+	}
 
 	// compensations registered so far, in execution order
 	var compensations []sagaStep
@@ -192,14 +204,14 @@ func (r *SagaRunner) Run(ctx context.Context, orderID string) (*order.Order, err
 		}
 		var ref string
 		sent := false // some attempt may have reached the dependency
-		err := r.retry.Do(ctx, func(ctx context.Context) error {
+		err := r.retry.DoUntil(ctx, func(ctx context.Context) error {
 			var err error
 			ref, err = s.action(ctx, o)
 			if !errors.Is(err, ErrNotSent) {
 				sent = true
 			}
 			return err
-		})
+		}, r.stepFailureIsFinal)
 		if err == nil {
 			if err := r.store(ctx, o, func(o *order.Order) error { return o.CompleteStep(s.name, ref, r.now()) }); err != nil {
 				return o, err
@@ -263,6 +275,32 @@ func (r *SagaRunner) Run(ctx context.Context, orderID string) (*order.Order, err
 	}
 	log.InfoContext(ctx, "order cancelled", slog.String("reason", o.CancellationReason()))
 	return o, nil
+}
+
+// refusedUpFront returns the first step whose dependency's breaker is open, for a saga that
+// has not taken any step yet (a resumed saga goes on as it was). The retry-storm and
+// retry-open-breaker sabotages never ask.
+func (r *SagaRunner) refusedUpFront(o *order.Order) (sagaStep, bool) {
+	if r.sabotage.RetryStorm || r.sabotage.RetryOpenBreaker || o.Compensating() || len(o.StepRecords()) > 0 {
+		return sagaStep{}, false
+	}
+	for _, s := range r.steps() {
+		if p, ok := s.dependency.(BreakerProbe); ok && p.BreakerOpen() {
+			return s, true
+		}
+	}
+	return sagaStep{}, false
+}
+
+// stepFailureIsFinal ends a step's retries: a business outcome, or a refusal by the open
+// breaker (a breaker exists so that callers fail at once; its half-open probe decides when
+// the dependency is tried again). The retry-storm and retry-open-breaker sabotages retry
+// refusals too.
+func (r *SagaRunner) stepFailureIsFinal(err error) bool {
+	if Permanent(err) {
+		return true
+	}
+	return RefusedByBreaker(err) && !r.sabotage.RetryStorm && !r.sabotage.RetryOpenBreaker
 }
 
 // store applies change to the in-memory order and persists it; on failure the stored

@@ -168,3 +168,69 @@ func TestSaga_chargeRefusedByOpenBreakerIsNotRefunded(t *testing.T) {
 		t.Errorf("releases = %d, want 1 (calls %v)", n, r.calls.list())
 	}
 }
+
+// A refusal by the open breaker ends the step at once: one attempt, no backoff, so the order
+// fails fast (the breaker's half-open probe decides when payments is tried again).
+func TestSaga_chargeRefusedByOpenBreakerIsNotRetried(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		sb   app.Sabotage
+		want int
+	}{
+		{"correct", app.Sabotage{}, 1},
+		{"retry-open-breaker sabotage", app.Sabotage{RetryOpenBreaker: true}, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRig(t, tc.sb, nil)
+			r.payments.charge = func(context.Context, int) (string, error) {
+				return "", fmt.Errorf("%w: %w: payments Charge: circuit breaker: open", app.ErrDependencyUnavailable, app.ErrNotSent)
+			}
+			o := r.addOrder(t, "k1")
+			got, err := r.runner.Run(context.Background(), o.ID())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Status() != order.StatusCancelled {
+				t.Fatalf("status %s, want CANCELLED", got.Status())
+			}
+			if n := r.calls.count("charge"); n != tc.want {
+				t.Errorf("charge attempts = %d, want %d (calls %v)", n, tc.want, r.calls.list())
+			}
+		})
+	}
+}
+
+// With payments' breaker open before the saga starts, the order fails at once: no step is
+// taken, so nothing is reserved, charged or undone. The retry-open-breaker sabotage goes on
+// into the steps (and their retries) as before.
+func TestSaga_openBreakerUpFrontCancelsWithoutAnyStep(t *testing.T) {
+	r := newRig(t, app.Sabotage{}, nil)
+	r.payments.open = true
+	o := r.addOrder(t, "k1")
+	got, err := r.runner.Run(context.Background(), o.ID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status() != order.StatusCancelled || got.CancellationReason() != "payments unavailable" {
+		t.Fatalf("status %s reason %q, want CANCELLED payments unavailable", got.Status(), got.CancellationReason())
+	}
+	if calls := r.calls.list(); len(calls) != 0 {
+		t.Errorf("calls = %v, want none", calls)
+	}
+	if want := []string{"order.created", "order.cancelled"}; !slices.Equal(r.eventTypes(t, o.ID()), want) {
+		t.Errorf("outbox = %v, want %v", r.eventTypes(t, o.ID()), want)
+	}
+
+	s := newRig(t, app.Sabotage{RetryOpenBreaker: true}, nil)
+	s.payments.open = true
+	s.payments.charge = func(context.Context, int) (string, error) {
+		return "", fmt.Errorf("%w: %w: payments Charge: circuit breaker: open", app.ErrDependencyUnavailable, app.ErrNotSent)
+	}
+	o = s.addOrder(t, "k2")
+	if _, err := s.runner.Run(context.Background(), o.ID()); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.calls.count("reserve"); n != 1 {
+		t.Errorf("sabotaged: reserves = %d, want 1 (calls %v)", n, s.calls.list())
+	}
+}

@@ -1,0 +1,18 @@
+/** Scenarios a driver cannot run (a container fault it cannot make), each with why. */
+import type { Scenario } from "./model.ts";
+
+export function unsupportedScenarios(
+  scenarios: Scenario[],
+  unsupported: Partial<Record<string, string>>,
+): { run: Scenario[]; skipped: { name: string; why: string }[] } {
+  const run: Scenario[] = [];
+  const skipped: { name: string; why: string }[] = [];
+  for (const s of scenarios) {
+    const action = s.method
+      .flatMap((st) => (st.kind === "fault" && st.fault.type === "container" ? [st.fault.action] : []))
+      .find((a) => unsupported[a]);
+    if (action) skipped.push({ name: s.name, why: `needs ${action}: ${unsupported[action]}` });
+    else run.push(s);
+  }
+  return { run, skipped };
+}
