@@ -11,7 +11,8 @@ import { sleep, waitUntil } from "../poll.ts";
 import { EdgeHandle, type EdgeState } from "./edge.ts";
 import type { Manifest } from "./manifest.ts";
 import { containerPorts, liveUrls, type StackStateFile } from "./stack-state.ts";
-import { HOST_KAFKA_EDGE, type ContainerFault } from "./stack.ts";
+import { type ContainerFault } from "./stack.ts";
+import { edgeSpec } from "./stack-parts.ts";
 
 export class AttachedStack {
   private readonly client: Toxiproxy;
@@ -98,15 +99,7 @@ export class AttachedStack {
   }
 
   edge(name: string): EdgeHandle {
-    const spec =
-      this.manifest.edges.find((e) => e.name === name) ??
-      (name === HOST_KAFKA_EDGE
-        ? { name, from: "host", to: "kafka", toKind: "kafka" as const, dependency: { env: "KAFKA_BROKERS" } }
-        : undefined);
-    if (!spec)
-      throw new Error(
-        `No edge "${name}" in target "${this.manifest.name}"; edges: ${this.edgeNames().join(", ")}`,
-      );
+    const spec = edgeSpec(this.manifest, name, true, this.edgeNames());
     return new EdgeHandle(spec, this.client);
   }
 

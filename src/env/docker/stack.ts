@@ -15,6 +15,7 @@ import {
 import { imageByName, resolveImage } from "../../images/catalog.ts";
 import type { Edge, Manifest } from "../manifest.ts";
 import { LABEL_DETACHED, runId as currentRunId } from "../run-labels.ts";
+import { applyEnvChange, edgeNamesOf, edgeSpec, serviceEnvironment } from "../stack-parts.ts";
 import {
   HOST_KAFKA_EDGE,
   KAFKA_FIRST_EDGE_PORT,
@@ -389,12 +390,7 @@ export class DockerStack implements StartedStack {
 
   /** The environment a service was started with (its edges' addresses included). */
   environmentOf(service: string): Record<string, string> {
-    const env = this.serviceEnv.get(service);
-    if (!env)
-      throw new Error(
-        `No service "${service}" in target "${this.manifest.name}"; services: ${Object.keys(this.manifest.services).join(", ")}`,
-      );
-    return { ...env };
+    return serviceEnvironment(this.manifest, this.serviceEnv, service);
   }
 
   /**
@@ -408,11 +404,7 @@ export class DockerStack implements StartedStack {
     change: Record<string, string | undefined>,
     opts: { image?: string } = {},
   ): Promise<void> {
-    const env = this.environmentOf(service);
-    for (const [k, v] of Object.entries(change)) {
-      if (v === undefined) delete env[k];
-      else env[k] = v;
-    }
+    const env = applyEnvChange(this.environmentOf(service), change);
     const i = this.running.findIndex((r) => r.name === service);
     await this.running[i]!.container.stop({ remove: true, timeout: 5000 });
     const container = await startServiceContainer(
@@ -482,20 +474,12 @@ export class DockerStack implements StartedStack {
   }
 
   edgeNames(): string[] {
-    return [...this.manifest.edges.map((e) => e.name), ...(this.hostKafka ? [HOST_KAFKA_EDGE] : [])];
+    return edgeNamesOf(this.manifest, Boolean(this.hostKafka));
   }
 
   /** The edge named `from->to`; unknown names list the known ones. */
   edge(name: string): EdgeHandle {
-    const spec =
-      this.manifest.edges.find((e) => e.name === name) ??
-      (name === HOST_KAFKA_EDGE && this.hostKafka
-        ? { name, from: "host", to: "kafka", toKind: "kafka" as const, dependency: { env: "KAFKA_BROKERS" } }
-        : undefined);
-    if (!spec)
-      throw new Error(
-        `No edge "${name}" in target "${this.manifest.name}"; edges: ${this.edgeNames().join(", ")}`,
-      );
+    const spec = edgeSpec(this.manifest, name, Boolean(this.hostKafka), this.edgeNames());
     return new EdgeHandle(spec, this.toxiproxy.client);
   }
 

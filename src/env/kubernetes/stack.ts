@@ -15,6 +15,7 @@ import { pollUntil } from "../../poll.ts";
 import { EdgeHandle, type EdgeState } from "../edge.ts";
 import type { Edge, Manifest } from "../manifest.ts";
 import { LABEL_DETACHED, runId as currentRunId } from "../run-labels.ts";
+import { applyEnvChange, edgeNamesOf, edgeSpec, serviceEnvironment } from "../stack-parts.ts";
 import {
   HOST_KAFKA_EDGE,
   KAFKA_FIRST_EDGE_PORT,
@@ -392,12 +393,7 @@ export class KubernetesStack implements StartedStack {
   }
 
   environmentOf(service: string): Record<string, string> {
-    const env = this.serviceEnv.get(service);
-    if (!env)
-      throw new Error(
-        `No service "${service}" in target "${this.manifest.name}"; services: ${Object.keys(this.manifest.services).join(", ")}`,
-      );
-    return { ...env };
+    return serviceEnvironment(this.manifest, this.serviceEnv, service);
   }
 
   /** Rolls the service's Deployment to a changed environment (or image) and waits for its new pod. */
@@ -406,11 +402,7 @@ export class KubernetesStack implements StartedStack {
     change: Record<string, string | undefined>,
     opts: { image?: string } = {},
   ): Promise<void> {
-    const env = this.environmentOf(service);
-    for (const [k, v] of Object.entries(change)) {
-      if (v === undefined) delete env[k];
-      else env[k] = v;
-    }
+    const env = applyEnvChange(this.environmentOf(service), change);
     if (opts.image) await importImages(binDir(), [opts.image]);
     const before = (await this.pods(service)).map((p) => p.metadata!.uid!);
     const image = opts.image ?? this.images.get(service)!;
@@ -474,19 +466,11 @@ export class KubernetesStack implements StartedStack {
   }
 
   edgeNames(): string[] {
-    return [...this.manifest.edges.map((e) => e.name), ...(this.hostKafkaPort ? [HOST_KAFKA_EDGE] : [])];
+    return edgeNamesOf(this.manifest, Boolean(this.hostKafkaPort));
   }
 
   edge(name: string): EdgeHandle {
-    const spec =
-      this.manifest.edges.find((e) => e.name === name) ??
-      (name === HOST_KAFKA_EDGE && this.hostKafkaPort
-        ? { name, from: "host", to: "kafka", toKind: "kafka" as const, dependency: { env: "KAFKA_BROKERS" } }
-        : undefined);
-    if (!spec)
-      throw new Error(
-        `No edge "${name}" in target "${this.manifest.name}"; edges: ${this.edgeNames().join(", ")}`,
-      );
+    const spec = edgeSpec(this.manifest, name, Boolean(this.hostKafkaPort), this.edgeNames());
     return new EdgeHandle(spec, this.toxiproxy);
   }
 
