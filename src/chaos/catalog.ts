@@ -8,6 +8,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { HOST_KAFKA_EDGE } from "../env/stack.ts";
 import type { Manifest } from "../env/manifest.ts";
+import { isK6Script } from "../load/k6-script.ts";
 import { defaultScenarios, loadKit } from "./defaults.ts";
 import { faultReferences } from "./faults.ts";
 import type { Probe, Scenario, ScenarioDefinition } from "./model.ts";
@@ -109,6 +110,12 @@ export function checkScenario(s: Scenario, m: Manifest): string[] {
   };
   if (s.load && s.workload)
     problems.push(`${s.file}: load: a scenario has one workload: "workload" or "load", not both`);
+  if (s.load && isK6Script(s.load.scenario) && s.load.profile !== undefined)
+    problems.push(
+      `${s.file}: load.profile: a k6 script (${s.load.scenario}) takes no profile; its options say its VUs (set load.env or drop load.profile)`,
+    );
+  if (s.load?.env && !isK6Script(s.load.scenario))
+    problems.push(`${s.file}: load.env: only a k6 script takes env (${s.load.scenario} is a load scenario)`);
   for (const sw of Object.keys(s.catches))
     if (!switches.includes(sw)) unknown(`catches`, "sabotage switch", sw, switches);
   s.steadyState.forEach((p, i) => checkProbe(p, `steadyState[${i}]`));

@@ -208,7 +208,19 @@ export interface ScenarioDefinition {
    * the stack's network from the start of the method for `durationS`; its per-second series, the
    * fault windows, before/during/after figures and the time to recover go in the journal.
    */
-  load?: { scenario: string; profile?: string; durationS: number };
+  load?: {
+    /**
+     * A load scenario's name (suites/load/<name>.ts), or a k6 script (`k6/smoke.js` under
+     * suites/load/, or a path): run unchanged with k6's `--duration <durationS>s`, so its own VUs
+     * (options.vus) run a constant-vus scenario for the method's length.
+     */
+    scenario: string;
+    /** A declarative scenario's profile; not for a k6 script. */
+    profile?: string;
+    durationS: number;
+    /** A k6 script's extra `__ENV` values (as `-e KEY=VALUE`). */
+    env?: Record<string, string>;
+  };
   method: Step[];
   invariants: Invariant[];
   /** The whole scenario is aborted past this (a safeguard; default 300 s). */

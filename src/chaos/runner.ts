@@ -6,6 +6,7 @@
  */
 import type { LoadRun, ScenarioResult, SteadyState } from "../report/journal.ts";
 import { loadScenario as loadLoadScenario } from "../load/scenario.ts";
+import { isK6Script, resolveK6Script, runK6Script } from "../load/k6-script.ts";
 import { runLoad } from "../load/run-load.ts";
 import { sleep } from "../poll.ts";
 import { traceEvidence } from "../trace/evidence.ts";
@@ -50,18 +51,39 @@ async function startTraffic(
     t.workload.start();
   }
   if (s.load) {
-    const spec = s.load;
-    const scenario = await loadLoadScenario(spec.scenario);
-    run.say(`load ${spec.scenario} for ${spec.durationS} s as the workload`, undefined);
-    t.loadRun = runLoad(target, scenario, {
-      profile: spec.profile,
-      durationS: spec.durationS,
-      signal: run.signal,
-      faultWindows: () => run.faults.map((f) => ({ id: f.id, label: f.label, start: f.start, end: f.end })),
-    });
+    t.loadRun = startLoad(s.load, target, run);
     // Reported when awaited; never an unhandled rejection meanwhile.
     t.loadRun.catch(() => undefined);
   }
+}
+
+/** The scenario's load as its workload: a load scenario of suites/load, or a k6 script run for `durationS`. */
+async function startLoad(
+  spec: NonNullable<Scenario["load"]>,
+  target: ChaosTarget,
+  run: RunState,
+): Promise<LoadRun> {
+  const faultWindows = () =>
+    run.faults.map((f) => ({ id: f.id, label: f.label, start: f.start, end: f.end }));
+  run.say(`load ${spec.scenario} for ${spec.durationS} s as the workload`, undefined);
+  if (isK6Script(spec.scenario)) {
+    const file = await resolveK6Script(spec.scenario);
+    const r = await runK6Script(target, file, {
+      duration: `${spec.durationS}s`,
+      env: spec.env,
+      quiet: true,
+      signal: run.signal,
+      faultWindows,
+    });
+    return r.run;
+  }
+  const scenario = await loadLoadScenario(spec.scenario);
+  return runLoad(target, scenario, {
+    profile: spec.profile,
+    durationS: spec.durationS,
+    signal: run.signal,
+    faultWindows,
+  });
 }
 
 /** Stops the traffic once the steady state is back (after the workload's tail), and waits for the load run. */

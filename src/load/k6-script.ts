@@ -17,7 +17,13 @@ import type { FaultWindow, LoadRun, SecondSample } from "../report/journal.ts";
 import { projectRoot } from "../paths.ts";
 import { LoadAggregate, type RunnerLine } from "./aggregate.ts";
 import { percentiles } from "./histogram.ts";
-import { secondSample, type LiveSecond, type LoadStack } from "./run-load.ts";
+import {
+  DEFAULT_RECOVERY,
+  faultWindowFigures,
+  secondSample,
+  type LiveSecond,
+  type LoadStack,
+} from "./run-load.ts";
 import { streamRunner } from "./runner-stream.ts";
 
 /** k6's command line, as `faultline load run` passes it on. */
@@ -132,6 +138,7 @@ export async function runK6Script(stack: LoadStack, file: string, opts: K6Option
 /** Folds the runner's lines of a k6 run. */
 class K6Lines {
   readonly series: SecondSample[] = [];
+  readonly samples: { line: RunnerLine; sample: SecondSample }[] = [];
   readonly agg = new LoadAggregate([]);
   readonly thresholds: LoadRun["thresholds"] = [];
   readonly errors: string[] = [];
@@ -151,6 +158,7 @@ class K6Lines {
         this.agg.add(line);
         const s = secondSample(line);
         this.series.push(s);
+        this.samples.push({ line, sample: s });
         this.onSecond?.({
           second: line.second ?? this.series.length,
           t: s.t,
@@ -207,7 +215,7 @@ class K6Lines {
         : failed.length > 0
           ? `${failed.length} of ${this.thresholds.length} thresholds failed: ${failed.map((t) => `${t.metric} ${t.expression} (observed ${t.observed})`).join("; ")}`
           : `the k6 runner exited with code ${exitCode}${this.errors.length ? `: ${this.errors.join("; ")}` : ""}`;
-    return {
+    const run: LoadRun = {
       name: path.basename(file),
       file,
       executor: "k6",
@@ -227,5 +235,13 @@ class K6Lines {
       metrics: this.metrics,
       faultWindows,
     };
+    // As a chaos scenario's workload: before / during / after the faults and the time to recover,
+    // as for a declarative load scenario.
+    if (faultWindows.length > 0) {
+      const w = faultWindowFigures(this.samples, faultWindows, endedAt, DEFAULT_RECOVERY);
+      run.windows = w.windows;
+      run.recoveryMs = w.recoveryMs;
+    }
+    return run;
   }
 }

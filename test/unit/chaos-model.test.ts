@@ -190,6 +190,23 @@ describe("scenario checks against the target", () => {
       ),
     ).toEqual([]);
   });
+  it("a k6 script as the workload takes env but no profile; a load scenario takes no env", () => {
+    expect(
+      checkScenario(
+        scenario({ load: { scenario: "k6/smoke.js", durationS: 10, env: { A: "1" } } }),
+        manifest,
+      ),
+    ).toEqual([]);
+    expect(
+      checkScenario(
+        scenario({ load: { scenario: "k6/smoke.js", profile: "smoke", durationS: 10 } }),
+        manifest,
+      )[0],
+    ).toMatch(/load\.profile: a k6 script \(k6\/smoke\.js\) takes no profile/);
+    expect(
+      checkScenario(scenario({ load: { scenario: "smoke", durationS: 10, env: { A: "1" } } }), manifest)[0],
+    ).toMatch(/load\.env: only a k6 script takes env \(smoke is a load scenario\)/);
+  });
   it("sabotage switches become the variable of the services they act in; unknown ones are refused", () => {
     expect(sabotageEnv(manifest, ["lying-readiness"])).toEqual({ api: { SABOTAGE: "lying-readiness" } });
     expect(() => sabotageEnv(manifest, ["lying"])).toThrow(/unknown switch "lying".*lying-readiness/);
