@@ -551,32 +551,61 @@ export function decorateMatrix(
   urls: BrokerUrls,
   store: BrokerStore,
 ): Record<string, unknown> {
-  const tagsOf = (pacticipant: PacticipantRow, v: VersionRow): Record<string, unknown>[] =>
-    store.tagsOfVersion(v.id).map((t) => ({
-      name: t.name,
-      latest: store.isLatestForTag(pacticipant.id, v.id, t.name),
-      _links: { self: { href: urls.tag(pacticipant.name, v.number, t.name) } },
+  // Branches and tags the row's publication and verification views already hold are not read again.
+  const known = (v: VersionRow, view: { id: number; branches: string[]; tags: string[] } | undefined) =>
+    view?.id === v.id
+      ? view
+      : {
+          branches: store.branchesOfVersion(v.id),
+          tags: store.tagsOfVersion(v.id).map((t) => t.name),
+        };
+  const tagsOf = (pacticipant: PacticipantRow, v: VersionRow, names: string[]): Record<string, unknown>[] =>
+    names.map((name) => ({
+      name,
+      latest: store.isLatestForTag(pacticipant.id, v.id, name),
+      _links: { self: { href: urls.tag(pacticipant.name, v.number, name) } },
     }));
+  const versionOf = (
+    pacticipant: PacticipantRow,
+    v: VersionRow,
+    extras: { branches: string[]; tags: string[] },
+  ) => ({
+    number: v.number,
+    branch: extras.branches.at(-1) ?? null,
+    _links: { self: { href: urls.version(pacticipant.name, v.number) } },
+    tags: tagsOf(pacticipant, v, extras.tags),
+  });
   const line = (r: Row): Record<string, unknown> => ({
     consumer: {
       name: r.consumer.name,
-      version: {
-        number: r.consumerVersion.number,
-        branch: store.branchesOfVersion(r.consumerVersion.id).at(-1) ?? null,
-        _links: { self: { href: urls.version(r.consumer.name, r.consumerVersion.number) } },
-        tags: tagsOf(r.consumer, r.consumerVersion),
-      },
+      version: versionOf(
+        r.consumer,
+        r.consumerVersion,
+        known(r.consumerVersion, {
+          id: r.publication.consumerVersion.id,
+          branches: r.publication.branches,
+          tags: r.publication.tags,
+        }),
+      ),
       _links: { self: { href: urls.pacticipant(r.consumer.name) } },
     },
     provider: {
       name: r.provider.name,
       version: r.providerVersion
-        ? {
-            number: r.providerVersion.number,
-            branch: store.branchesOfVersion(r.providerVersion.id).at(-1) ?? null,
-            _links: { self: { href: urls.version(r.provider.name, r.providerVersion.number) } },
-            tags: tagsOf(r.provider, r.providerVersion),
-          }
+        ? versionOf(
+            r.provider,
+            r.providerVersion,
+            known(
+              r.providerVersion,
+              r.verification
+                ? {
+                    id: r.verification.providerVersion.id,
+                    branches: r.verification.providerBranches,
+                    tags: r.verification.providerTags,
+                  }
+                : undefined,
+            ),
+          )
         : null,
       _links: { self: { href: urls.pacticipant(r.provider.name) } },
     },

@@ -34,14 +34,20 @@ export interface ApiContext {
   readonly webhooks: WebhookService;
 }
 
-/** Puts a version on a branch, and makes that branch the main one when it is a candidate and none is set. */
+/**
+ * Puts a version on a branch, and makes that branch the main one when it is a candidate and none is
+ * set. `mainBranch`: the pacticipant's main branch as read in this transaction, when the caller has it
+ * (one set already, nothing to update).
+ */
 export function addBranch(
   ctx: ApiContext,
   pacticipantId: number,
   branch: string,
   versionId: number,
+  mainBranch?: string | null,
 ): boolean {
   const added = ctx.store.addBranchVersion(pacticipantId, branch, versionId);
+  if (typeof mainBranch === "string") return added;
   if (ctx.behaviour.autoDetectMainBranch && ctx.behaviour.mainBranchCandidates.includes(branch))
     ctx.store.setMainBranchIfUnset(pacticipantId, branch);
   return added;

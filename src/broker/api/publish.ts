@@ -1,12 +1,13 @@
 /** Publishing pacts: `POST /contracts/publish` (what the pact CLI sends) and the legacy `PUT` of one pact. */
 import { z } from "zod";
 import { BrokerConflictError, BrokerContractConflictError, BrokerValidationError } from "../errors.ts";
-import { pactContentSha, type PacticipantRow } from "../store/store.ts";
+import { pactContentSha, type PacticipantRow, type VersionRow } from "../store/store.ts";
 import type { RouteTable } from "../route-table.ts";
 import { addBranch, type ApiContext } from "./context.ts";
 import { nonEmpty, ok, p, parseBody, type ApiHandler, type ApiRequest, type ApiResponse } from "./http.ts";
 import { pactBody } from "./pacts.ts";
 import { eventsForPublication, previousShas, type WebhookEvent } from "../webhooks/trigger.ts";
+import { WebhookService } from "../webhooks/service.ts";
 
 const publishSchema = z.object({
   pacticipantName: nonEmpty("pacticipantName"),
@@ -82,18 +83,21 @@ export function registerPublishRoutes(r: RouteTable<ApiHandler>, ctx: ApiContext
   r.add("PUT", "/pacts/provider/:provider/consumer/:consumer/version/:version", (req) => putPact(ctx, req));
 }
 
-/** Why publishing `content` under this consumer version would modify its pact, or undefined when it would not. */
+/**
+ * Why publishing `content` under this consumer version (as read in this transaction) would modify
+ * its pact, or undefined when it would not.
+ */
 function modification(
   ctx: ApiContext,
   consumer: PacticipantRow | undefined,
+  version: VersionRow | undefined,
   versionNumber: string,
   providerName: string,
   content: Record<string, unknown>,
 ): string | undefined {
-  if (ctx.behaviour.allowDangerousContractModification || !consumer) return undefined;
-  const version = ctx.store.findVersion(consumer.id, versionNumber);
+  if (ctx.behaviour.allowDangerousContractModification || !consumer || !version) return undefined;
   const provider = ctx.store.findPacticipant(providerName);
-  if (!version || !provider) return undefined;
+  if (!provider) return undefined;
   const existing = ctx.store.latestPublication(version.id, provider.id);
   if (!existing) return undefined;
   if (ctx.store.pactVersionById(existing.pact_version_id).sha === pactContentSha(content)) return undefined;
@@ -104,6 +108,16 @@ function modification(
     "for a type matcher is not given, which makes the contract change: give example values for every matcher. " +
     "(The broker accepts it only when started with --allow-dangerous-contract-modification.)"
   );
+}
+
+/** The consumer and its version as they are before a publication writes anything. */
+function consumerVersionBefore(
+  ctx: ApiContext,
+  consumerName: string,
+  number: string,
+): { consumer: PacticipantRow | undefined; version: VersionRow | undefined } {
+  const consumer = ctx.store.findPacticipant(consumerName);
+  return { consumer, version: consumer ? ctx.store.findVersion(consumer.id, number) : undefined };
 }
 
 function publishContracts(ctx: ApiContext, req: ApiRequest): ApiResponse {
@@ -121,12 +135,15 @@ function publishContracts(ctx: ApiContext, req: ApiRequest): ApiResponse {
   const urls = req.urls;
   const events: WebhookEvent[] = [];
   const response = ctx.store.write(() => {
+    const before = consumerVersionBefore(ctx, body.pacticipantName, body.pacticipantVersionNumber);
+    const existingVersion = before.version;
     // As the Pact Broker: conflicts are checked before anything (version, branch, tags) is written.
     const conflicts = decoded
       .map(({ contract, content }) =>
         modification(
           ctx,
-          ctx.store.findPacticipant(body.pacticipantName),
+          before.consumer,
+          existingVersion,
           body.pacticipantVersionNumber,
           contract.providerName,
           content,
@@ -134,10 +151,15 @@ function publishContracts(ctx: ApiContext, req: ApiRequest): ApiResponse {
       )
       .filter((x): x is string => x !== undefined);
     if (conflicts.length > 0) throw new BrokerContractConflictError(conflicts);
-    const consumer = ctx.store.ensurePacticipant(body.pacticipantName);
-    const existingVersion = ctx.store.findVersion(consumer.id, body.pacticipantVersionNumber);
-    const version = ctx.store.ensureVersion(consumer.id, body.pacticipantVersionNumber, body.buildUrl);
-    if (body.branch) addBranch(ctx, consumer.id, body.branch, version.id);
+    const consumer = before.consumer ?? ctx.store.createPacticipant({ name: body.pacticipantName });
+    const version = ctx.store.ensureVersion(
+      consumer.id,
+      body.pacticipantVersionNumber,
+      body.buildUrl,
+      existingVersion ?? null,
+    );
+    if (body.branch) addBranch(ctx, consumer.id, body.branch, version.id, consumer.main_branch);
+    const hooks = ctx.webhooks.enabled();
     for (const tag of body.tags ?? []) ctx.store.addTag(version.id, tag);
 
     const describeExtras = (): string => {
@@ -155,11 +177,12 @@ function publishContracts(ctx: ApiContext, req: ApiRequest): ApiResponse {
     ];
     const contractLinks: { href: string; name: string; title: string }[] = [];
     for (const { contract, content } of decoded) {
-      const before = previousShas(ctx.store, consumer, ctx.store.findPacticipant(contract.providerName), {
-        branch: body.branch,
-        tags: body.tags ?? [],
-      });
       const provider = ctx.store.ensurePacticipant(contract.providerName);
+      const wanted = WebhookService.wanted(hooks, consumer.name, provider.name);
+      // A provider created just now has no pacts: its shas are all undefined, as with none found.
+      const shas = wanted.has("contract_content_changed")
+        ? previousShas(ctx.store, consumer, provider, { branch: body.branch, tags: body.tags ?? [] })
+        : [];
       const result = ctx.store.publishPact({
         consumerVersion: version,
         provider,
@@ -167,13 +190,18 @@ function publishContracts(ctx: ApiContext, req: ApiRequest): ApiResponse {
         merge: contract.onConflict === "merge",
       });
       events.push(
-        ...eventsForPublication(ctx.store, urls, {
-          consumer,
-          provider,
-          consumerVersion: version,
-          pactVersion: result.pactVersion,
-          previousShas: before,
-        }),
+        ...eventsForPublication(
+          ctx.store,
+          urls,
+          {
+            consumer,
+            provider,
+            consumerVersion: version,
+            pactVersion: result.pactVersion,
+            previousShas: shas,
+          },
+          wanted,
+        ),
       );
       const pactUrl = urls.pactForConsumerVersion(provider.name, consumer.name, version.number);
       if (result.created) {
@@ -241,7 +269,7 @@ function publishContracts(ctx: ApiContext, req: ApiRequest): ApiResponse {
       },
     };
     // Executions are recorded in the publication's transaction; they run after the response.
-    ctx.webhooks.fire(events);
+    ctx.webhooks.fire(events, hooks);
     return ok(responseBody);
   });
   return response;
@@ -264,17 +292,12 @@ function putPact(ctx: ApiContext, req: ApiRequest): ApiResponse {
   const content = decodePactContent(encoded, 0, consumerName, providerName);
   const events: WebhookEvent[] = [];
   const response = ctx.store.write(() => {
-    const conflict = modification(
-      ctx,
-      ctx.store.findPacticipant(consumerName),
-      number,
-      providerName,
-      content,
-    );
+    const found = consumerVersionBefore(ctx, consumerName, number);
+    const conflict = modification(ctx, found.consumer, found.version, number, providerName, content);
     if (conflict) throw new BrokerConflictError(conflict);
-    const consumer = ctx.store.ensurePacticipant(consumerName);
+    const consumer = found.consumer ?? ctx.store.createPacticipant({ name: consumerName });
     const provider = ctx.store.ensurePacticipant(providerName);
-    const version = ctx.store.ensureVersion(consumer.id, number);
+    const version = ctx.store.ensureVersion(consumer.id, number, undefined, found.version ?? null);
     // The old flow tags a version before publishing its pact: compare within those tags.
     const before = previousShas(ctx.store, consumer, provider, {
       branch: ctx.store.branchesOfVersion(version.id)[0],

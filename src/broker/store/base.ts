@@ -41,8 +41,13 @@ export abstract class StoreBase {
     return String(this.db.pragma("integrity_check", { simple: true }));
   }
 
-  /** Runs `fn` in one immediate transaction. */
+  /**
+   * Runs `fn` in one immediate transaction; inside one already, `fn` joins it (no savepoint: no
+   * caller catches an error inside a write, so any error rolls the whole transaction back, and a
+   * savepoint cost two PostgreSQL round trips per nested write).
+   */
   write<T>(fn: () => T): T {
+    if (this.db.inTransaction) return fn();
     return this.db.transaction(fn).immediate();
   }
 }

@@ -36,31 +36,33 @@ export class PactStore extends DeploymentStore {
         .prepare("SELECT * FROM pact_versions WHERE consumer_id = ? AND provider_id = ? AND sha = ?")
         .get(input.consumerVersion.pacticipant_id, input.provider.id, sha) as PactVersionRow | undefined;
       if (!pactVersion) {
-        const info = this.db
+        pactVersion = this.db
           .prepare(
-            "INSERT INTO pact_versions (consumer_id, provider_id, sha, content, created_at) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO pact_versions (consumer_id, provider_id, sha, content, created_at) VALUES (?, ?, ?, ?, ?) RETURNING *",
           )
-          .run(input.consumerVersion.pacticipant_id, input.provider.id, sha, JSON.stringify(content), now());
-        pactVersion = this.pactVersionById(Number(info.lastInsertRowid));
+          .get(
+            input.consumerVersion.pacticipant_id,
+            input.provider.id,
+            sha,
+            JSON.stringify(content),
+            now(),
+          ) as PactVersionRow;
       }
       if (previous && previous.pact_version_id === pactVersion.id) {
         return { publication: previous, pactVersion, created: false, contentChanged: false };
       }
-      const info = this.db
+      const publication = this.db
         .prepare(
           `INSERT INTO pact_publications (consumer_version_id, provider_id, pact_version_id, revision, created_at)
-           VALUES (?, ?, ?, ?, ?)`,
+           VALUES (?, ?, ?, ?, ?) RETURNING *`,
         )
-        .run(
+        .get(
           input.consumerVersion.id,
           input.provider.id,
           pactVersion.id,
           (previous?.revision ?? 0) + 1,
           now(),
-        );
-      const publication = this.db
-        .prepare("SELECT * FROM pact_publications WHERE id = ?")
-        .get(Number(info.lastInsertRowid)) as PublicationRow;
+        ) as PublicationRow;
       return { publication, pactVersion, created: !previous, contentChanged: true };
     });
   }

@@ -124,6 +124,11 @@ export class PgSyncDatabase {
     return answer;
   }
 
+  /** Whether a transaction is open (as better-sqlite3's `inTransaction`). */
+  get inTransaction(): boolean {
+    return this.depth > 0;
+  }
+
   prepare(sql: string): PgStatement {
     return new PgStatement(this, sql);
   }
@@ -137,8 +142,8 @@ export class PgSyncDatabase {
     const run = (...a: unknown[]): T => {
       const outer = this.depth === 0;
       const savepoint = `sp${this.depth}`;
-      this.query(outer ? "BEGIN" : `SAVEPOINT ${savepoint}`);
-      if (outer) this.query(`SELECT pg_advisory_xact_lock(${WRITE_LOCK})`);
+      // One round trip for both: a simple query may hold several statements.
+      this.query(outer ? `BEGIN; SELECT pg_advisory_xact_lock(${WRITE_LOCK})` : `SAVEPOINT ${savepoint}`);
       this.depth++;
       try {
         const result = fn(...a);

@@ -22,9 +22,15 @@ export class VersionStore extends PacticipantStore {
     return this.db.prepare("SELECT * FROM versions WHERE id = ?").get(id) as VersionRow;
   }
 
-  ensureVersion(pacticipantId: number, number: string, buildUrl?: string | null): VersionRow {
+  /** `known`: the version as the caller read it in this transaction (null: there was none), when it did. */
+  ensureVersion(
+    pacticipantId: number,
+    number: string,
+    buildUrl?: string | null,
+    known?: VersionRow | null,
+  ): VersionRow {
     return this.write(() => {
-      const existing = this.findVersion(pacticipantId, number);
+      const existing = known === undefined ? this.findVersion(pacticipantId, number) : known;
       if (existing) {
         if (buildUrl !== undefined && buildUrl !== existing.build_url) {
           this.db.prepare("UPDATE versions SET build_url = ? WHERE id = ?").run(buildUrl, existing.id);
@@ -32,10 +38,11 @@ export class VersionStore extends PacticipantStore {
         }
         return existing;
       }
-      const info = this.db
-        .prepare("INSERT INTO versions (pacticipant_id, number, build_url, created_at) VALUES (?, ?, ?, ?)")
-        .run(pacticipantId, number, buildUrl ?? null, now());
-      return this.versionById(Number(info.lastInsertRowid));
+      return this.db
+        .prepare(
+          "INSERT INTO versions (pacticipant_id, number, build_url, created_at) VALUES (?, ?, ?, ?) RETURNING *",
+        )
+        .get(pacticipantId, number, buildUrl ?? null, now()) as VersionRow;
     });
   }
 

@@ -34,6 +34,9 @@ export interface WebhookExecutionRow {
 }
 
 export class WebhookStore {
+  /** Execution states recorded and not yet written, by uuid (the newest one of each). */
+  private readonly unwritten = new Map<string, [string, string, number, string, string | null]>();
+
   constructor(private readonly db: Database.Database) {}
 
   upsertWebhook(row: Omit<WebhookRow, "created_at" | "updated_at">): { row: WebhookRow; created: boolean } {
@@ -83,21 +86,41 @@ export class WebhookStore {
       .run(e.uuid, e.webhookUuid, e.eventName, e.consumer, e.provider, e.consumerVersion, now());
   }
 
+  /**
+   * Records an execution's state. Kept until `flushExecutions` (the executor calls it on the next
+   * turn; every read here calls it first), so the results of attempts ending together cost one
+   * statement: on SQLite one commit (one fsync), on PostgreSQL one round trip.
+   */
   updateExecution(uuid: string, status: WebhookExecutionRow["status"], attempts: number, logs: string): void {
-    this.db
-      .prepare(
-        "UPDATE webhook_executions SET status = ?, attempts = ?, logs = ?, finished_at = ? WHERE uuid = ?",
-      )
-      .run(status, attempts, logs, status === "retrying" || status === "not_run" ? null : now(), uuid);
+    const finished = status === "retrying" || status === "not_run" ? null : now();
+    this.unwritten.set(uuid, [uuid, status, attempts, logs, finished]);
+  }
+
+  /** Writes the recorded states in one statement per 16. */
+  flushExecutions(): void {
+    while (this.unwritten.size > 0) {
+      const batch = [...this.unwritten.values()].slice(0, 16);
+      this.db
+        .prepare(
+          `UPDATE webhook_executions SET status = v.column2, attempts = CAST(v.column3 AS INTEGER),
+             logs = v.column4, finished_at = v.column5
+           FROM (VALUES ${batch.map(() => "(?, ?, ?, ?, ?)").join(", ")}) AS v
+           WHERE webhook_executions.uuid = v.column1`,
+        )
+        .run(...batch.flat());
+      for (const [uuid] of batch) this.unwritten.delete(uuid);
+    }
   }
 
   findExecution(uuid: string): WebhookExecutionRow | undefined {
+    this.flushExecutions();
     return this.db.prepare("SELECT * FROM webhook_executions WHERE uuid = ?").get(uuid) as
       WebhookExecutionRow | undefined;
   }
 
   /** The executions for a pact (consumer and provider), newest first; of one consumer version when given. */
   executionsForPact(provider: string, consumer: string, consumerVersion?: string): WebhookExecutionRow[] {
+    this.flushExecutions();
     return this.db
       .prepare(
         `SELECT * FROM webhook_executions WHERE provider_name = ? AND consumer_name = ?
@@ -107,6 +130,7 @@ export class WebhookStore {
   }
 
   executionsOf(webhookUuid: string): WebhookExecutionRow[] {
+    this.flushExecutions();
     return this.db
       .prepare("SELECT * FROM webhook_executions WHERE webhook_uuid = ? ORDER BY id DESC")
       .all(webhookUuid) as WebhookExecutionRow[];

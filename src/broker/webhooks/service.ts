@@ -71,21 +71,51 @@ export class WebhookService {
     };
   }
 
+  /** The enabled webhooks, parsed once: read them once per request and give them to `wanted` and `fire`. */
+  enabled(): EnabledWebhook[] {
+    return this.store
+      .listWebhooks()
+      .filter((w) => w.enabled === 1)
+      .map((w) => ({
+        uuid: w.uuid,
+        consumer: w.consumer_name,
+        provider: w.provider_name,
+        events: new Set(JSON.parse(w.events) as string[]),
+        request: JSON.parse(w.request) as WebhookRequest,
+      }));
+  }
+
+  /** The events some of `hooks` listen to for this consumer and provider (no other need computing). */
+  static wanted(hooks: EnabledWebhook[], consumer: string, provider: string): Set<string> {
+    const names = new Set<string>();
+    for (const hook of hooks)
+      if (matches(hook, consumer, provider)) for (const name of hook.events) names.add(name);
+    return names;
+  }
+
   /** Queues an execution of every enabled webhook listening to the event and matching its pacticipants. */
-  fire(events: WebhookEvent[]): string[] {
-    if (events.length === 0) return [];
-    const hooks = this.store.listWebhooks().filter((w) => w.enabled === 1);
+  fire(events: WebhookEvent[], hooks: EnabledWebhook[] = events.length > 0 ? this.enabled() : []): string[] {
     const started: string[] = [];
     for (const event of events) {
       for (const hook of hooks) {
-        if (!(JSON.parse(hook.events) as string[]).includes(event.name)) continue;
-        if (hook.consumer_name && hook.consumer_name !== event.consumer) continue;
-        if (hook.provider_name && hook.provider_name !== event.provider) continue;
-        started.push(this.executor.enqueue(hook.uuid, event, JSON.parse(hook.request) as WebhookRequest));
+        if (!hook.events.has(event.name) || !matches(hook, event.consumer, event.provider)) continue;
+        started.push(this.executor.enqueue(hook.uuid, event, hook.request));
       }
     }
     return started;
   }
+}
+
+export interface EnabledWebhook {
+  uuid: string;
+  consumer: string | null;
+  provider: string | null;
+  events: Set<string>;
+  request: WebhookRequest;
+}
+
+function matches(hook: EnabledWebhook, consumer: string, provider: string): boolean {
+  return (!hook.consumer || hook.consumer === consumer) && (!hook.provider || hook.provider === provider);
 }
 
 /** Headers as a map, no null body: the form stored and shown. */

@@ -125,7 +125,18 @@ export interface PublishedPact {
   previousShas: (string | undefined)[];
 }
 
-export function eventsForPublication(store: BrokerStore, urls: BrokerUrls, p: PublishedPact): WebhookEvent[] {
+/**
+ * The events of a publication; only those in `wanted` when given (what some webhook listens to:
+ * the others are not computed, as no execution would use them).
+ */
+export function eventsForPublication(
+  store: BrokerStore,
+  urls: BrokerUrls,
+  p: PublishedPact,
+  wanted?: ReadonlySet<string>,
+): WebhookEvent[] {
+  const want = (name: WebhookEventName) => !wanted || wanted.has(name);
+  if (!WEBHOOK_EVENTS.some(want)) return [];
   const values = baseValues(urls, store, p.consumer, p.provider, p.consumerVersion, p.pactVersion);
   const event = (name: WebhookEventName, extra: Partial<WebhookTemplateValues> = {}): WebhookEvent => ({
     name,
@@ -133,8 +144,10 @@ export function eventsForPublication(store: BrokerStore, urls: BrokerUrls, p: Pu
     provider: p.provider.name,
     values: { ...values, ...extra, eventName: name },
   });
-  const events = [event("contract_published")];
-  if (p.previousShas.some((sha) => sha !== p.pactVersion.sha)) events.push(event("contract_content_changed"));
+  const events = want("contract_published") ? [event("contract_published")] : [];
+  if (want("contract_content_changed") && p.previousShas.some((sha) => sha !== p.pactVersion.sha))
+    events.push(event("contract_content_changed"));
+  if (!want("contract_requiring_verification_published")) return events;
   for (const pv of providerVersionsRequiringVerification(store, p.provider, p.pactVersion)) {
     events.push(
       event("contract_requiring_verification_published", {
