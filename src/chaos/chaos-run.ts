@@ -104,7 +104,11 @@ export async function runChaosJob(o: ChaosJobOptions): Promise<ChaosJobResult> {
         kubernetes: o.kubernetes,
       }).start();
       target = stack;
-      const { run, skipped } = unsupportedScenarios(scenarios, stack.unsupportedFaults);
+      const { run, skipped } = unsupportedScenarios(
+        scenarios,
+        stack.unsupportedFaults,
+        stack.unsupportedLoad,
+      );
       for (const k of skipped) log(`skipped ${k.name} on the ${stack.driver} driver: ${k.why}`);
       scenarios = run;
       timings = stack.timings;

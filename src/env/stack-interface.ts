@@ -108,6 +108,8 @@ export interface StartedStack extends AsyncDisposable {
   readonly timings: StackTimings;
   /** The container faults this driver cannot make, each with why. */
   readonly unsupportedFaults: Partial<Record<ContainerFault, string>>;
+  /** Why this driver cannot run a load run (the Go runner) beside the stack; undefined: it can. */
+  readonly unsupportedLoad?: string;
   environmentOf(service: string): Record<string, string>;
   replaceService(
     service: string,

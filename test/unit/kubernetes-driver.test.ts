@@ -22,6 +22,19 @@ describe("kubernetes driver pieces", () => {
     expect(r.skipped).toEqual([{ name: "kafka-paused", why: "needs pause: no pause verb" }]);
   });
 
+  it("skips the scenarios whose workload is a load run on a driver that cannot start one, saying why", () => {
+    const withLoad = {
+      ...scenario("under-load"),
+      load: { scenario: "k6/smoke.js", durationS: 20 },
+    } as Scenario;
+    const r = unsupportedScenarios([withLoad, scenario("none")], {}, "no runner pod");
+    expect(r.run.map((s) => s.name)).toEqual(["none"]);
+    expect(r.skipped).toEqual([
+      { name: "under-load", why: "its workload is a load run (k6/smoke.js): no runner pod" },
+    ]);
+    expect(unsupportedScenarios([withLoad], {}).run.map((s) => s.name)).toEqual(["under-load"]);
+  });
+
   it("names namespaces and label values as Kubernetes accepts them", () => {
     const ns = namespaceName("Shop_X", "kube-chaos-24241/ü", "ab12c");
     expect(ns).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);

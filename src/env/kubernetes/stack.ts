@@ -113,6 +113,8 @@ export class KubernetesEnvironment {
 export class KubernetesStack implements StartedStack {
   readonly driver = "kubernetes" as const;
   readonly unsupportedFaults = { pause: PAUSE_WHY, unpause: PAUSE_WHY };
+  readonly unsupportedLoad =
+    "the load runner (declarative scenarios and k6 scripts) starts as a Docker container on the run's network; it does not run as a pod yet";
   readonly network: { name: string };
   timings: StackTimings = { startedAt: "", readyAt: "", totalMs: 0, containers: [] };
   private readonly core: CoreV1Api;
