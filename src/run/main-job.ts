@@ -13,6 +13,7 @@ import { AttachedStack } from "../env/attached-stack.ts";
 import { readStackState } from "../env/stack-state.ts";
 import { docker } from "../docker-client.ts";
 import type { ChaosTarget } from "../chaos/target.ts";
+import { coverageMatrix } from "../chaos/coverage.ts";
 import { checkAgainstStack, runScenarios, selectScenarios } from "../chaos/session.ts";
 import type { RunEvent } from "../chaos/runner.ts";
 import { runConsumerTests } from "../contracts/consumer-tests.ts";
@@ -245,7 +246,8 @@ async function chaosPhase(
     signal: o.signal,
     onEvent: o.onChaos,
   });
-  j.chaos = { scenarios: results };
+  // The catalog's fault coverage beside the results, as `chaos run` records it: the report shows the matrix.
+  j.chaos = { scenarios: results, coverage: coverageMatrix(m, scenarios) };
   const bad = results.filter((r) => r.status !== "completed");
   return {
     status: bad.length ? "failed" : "passed",
