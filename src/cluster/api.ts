@@ -19,6 +19,17 @@ export async function nodeReady(kc: KubeConfig, name: string): Promise<boolean> 
   return node.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
 }
 
+/**
+ * A strategic merge patch of one object, as `kubectl patch` makes by default: the fields it names
+ * change and every other field stays. Not a server-side apply: an apply by the manager that
+ * created the object removes every field the partial object leaves out (the selector, the
+ * containers), which the API refuses with 422.
+ */
+export async function patchObject(kc: KubeConfig, o: KubernetesObject): Promise<void> {
+  const api = KubernetesObjectApi.makeApiClient(kc);
+  await api.patch(o, undefined, undefined, "faultline", undefined, PatchStrategy.StrategicMergePatch);
+}
+
 /** Server-side apply of each object, as `kubectl apply --server-side` does. */
 export async function apply(kc: KubeConfig, objects: KubernetesObject[]): Promise<void> {
   const api = KubernetesObjectApi.makeApiClient(kc);

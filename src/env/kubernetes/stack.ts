@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import { Toxiproxy } from "toxiproxy-node-client";
 import { binDir } from "../../cluster/layout.ts";
 import { importImages } from "../../cluster/node-images.ts";
-import { apply } from "../../cluster/api.ts";
+import { apply, patchObject } from "../../cluster/api.ts";
 import { imageRef, resolveImage } from "../../images/catalog.ts";
 import { pollUntil } from "../../poll.ts";
 import { EdgeHandle, type EdgeState } from "../edge.ts";
@@ -413,7 +413,17 @@ export class KubernetesStack implements StartedStack {
         template: {
           spec: {
             containers: [
-              { name: service, image, env: Object.entries(env).map(([name, value]) => ({ name, value })) },
+              {
+                name: service,
+                image,
+                // A strategic merge patch merges env by name: a removed variable must be deleted.
+                env: [
+                  ...Object.entries(env).map(([name, value]) => ({ name, value })),
+                  ...Object.keys(change)
+                    .filter((k) => change[k] === undefined)
+                    .map((name) => ({ name, $patch: "delete" })),
+                ],
+              },
             ],
           },
         },
@@ -423,10 +433,11 @@ export class KubernetesStack implements StartedStack {
     await this.waitReady(this.get(service), this.manifest.services[service]!.startupTimeout * 1000, before);
   }
 
+  /** Changes the fields `body` names of a workload (a strategic merge patch); the rest stay. */
   private async patchDeployment(name: string, body: object, kind = "Deployment"): Promise<void> {
     const o = { apiVersion: "apps/v1", kind, metadata: { name, namespace: this.namespace } };
     const merged = JSON.parse(JSON.stringify({ ...o, ...body })) as KubernetesObject;
-    await apply(this.kc, [merged]);
+    await patchObject(this.kc, merged);
   }
 
   url(service: string, port: "http" | "grpc" = "http"): string {
@@ -485,12 +496,24 @@ export class KubernetesStack implements StartedStack {
   }
 
   /**
-   * running: a Ready pod serves; exited: none does (scaled to 0, killed and not yet replaced, or
-   * its replacement not Ready yet). The Deployment replacing a killed pod is the cluster's heal.
+   * running: a pod runs (Ready or not); exited: none does (scaled to 0, killed and its
+   * replacement's containers not started yet). The Deployment replacing a killed pod is the
+   * cluster's heal.
    */
   async containerState(name: string): Promise<string> {
     const ps = await this.pods(this.get(name).name);
-    return ps.some((p) => KubernetesStack.ready(p)) ? "running" : "exited";
+    return ps.some((p) => KubernetesStack.running(p)) ? "running" : "exited";
+  }
+
+  /**
+   * A pod that is not being deleted and whose containers run, Ready or not: a service that says
+   * it is not ready (its database cut) is running, as its Docker container is, and can be stopped.
+   */
+  private static running(p: V1Pod): boolean {
+    if (p.metadata?.deletionTimestamp) return false;
+    if (KubernetesStack.ready(p)) return true;
+    const cs = p.status?.containerStatuses ?? [];
+    return cs.length > 0 && cs.every((c) => c.state?.running !== undefined);
   }
 
   containerNames(): string[] {
