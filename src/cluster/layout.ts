@@ -28,6 +28,11 @@ export const KUBELET_HEALTHZ_PORT = 10248;
 export const binDir = (): string =>
   process.env.FAULTLINE_CLUSTER_BIN_DIR ?? path.join(cacheDir(), "cluster", "bin");
 export const buildScript = (): string => path.join(projectRoot(), "tools", "cluster", "scripts", "build.sh");
+/**
+ * The node's volumes for the stacks' data (hostPath, one folder per namespace), on this machine
+ * since the node is this machine; a run's folder is removed with its namespace.
+ */
+export const volumesDir = (): string => path.join(STATE_DIR, "volumes");
 /** The kubeconfig every `--driver kubernetes` command uses when no `--kubeconfig` is given. */
 export const defaultKubeconfig = (): string =>
   process.env.FAULTLINE_KUBECONFIG ?? path.join(projectRoot(), ".cache", "cluster", "kubeconfig");

@@ -7,9 +7,12 @@
 import { CoreV1Api } from "@kubernetes/client-node";
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { existsSync } from "node:fs";
+import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runChaosJob } from "../../src/chaos/chaos-run.ts";
 import { clusterUp } from "../../src/cluster/cluster.ts";
+import { volumesDir } from "../../src/cluster/layout.ts";
 import { sweepBeforeStart } from "../../src/env/cleanup.ts";
 import { kubeClient } from "../../src/env/kubernetes/namespaces.ts";
 import { labelValue } from "../../src/env/kubernetes/objects.ts";
@@ -69,10 +72,14 @@ describe("the kubernetes driver", { timeout: 600_000 }, () => {
     child.kill("SIGKILL");
     await exited;
     expect((await namespacesOf(id)).length).toBe(1);
+    // The database's data on the node (hostPath) goes with its namespace.
+    const volumes = path.join(volumesDir(), (await namespacesOf(id))[0]!);
+    expect(existsSync(path.join(volumes, "postgres"))).toBe(true);
     const lines: string[] = [];
     await sweepBeforeStart((l) => lines.push(l));
     expect(lines.join("\n")).toContain("removed the namespace a dead run left");
     expect(await namespacesOf(id)).toEqual([]);
     expect(await podsOf(id)).toBe(0);
+    expect(existsSync(volumes)).toBe(false);
   });
 });

@@ -60,6 +60,32 @@ describe("kubernetes driver pieces", () => {
     expect(svc.spec!.ports!.map((p) => p.port)).toEqual([8080, 9090]);
   });
 
+  it("keeps a database's data on the node (hostPath), handed to the image's user by an init container; emptyDir without a node path", () => {
+    const pg = (hostPath?: string) =>
+      workloadObjects({
+        name: "postgres",
+        kind: "StatefulSet",
+        image: "faultline/postgres:15",
+        env: {},
+        ports: { postgres: 5432 },
+        readiness: { tcpSocket: { port: 5432 } },
+        labels: {},
+        data: { mountPath: "/var/lib/postgresql/data", owner: "postgres:postgres", hostPath },
+      })[0].spec!.template.spec!;
+    const on = pg("/var/lib/faultline-cluster/volumes/ns/postgres");
+    expect(on.volumes).toEqual([
+      {
+        name: "data",
+        hostPath: { path: "/var/lib/faultline-cluster/volumes/ns/postgres", type: "DirectoryOrCreate" },
+      },
+    ]);
+    expect(on.containers[0]!.volumeMounts).toEqual([{ name: "data", mountPath: "/var/lib/postgresql/data" }]);
+    const init = on.initContainers![0]!;
+    expect(init.securityContext?.runAsUser).toBe(0);
+    expect(init.command!.join(" ")).toContain("chown postgres:postgres '/var/lib/postgresql/data'");
+    expect(pg().volumes).toEqual([{ name: "data", emptyDir: {} }]);
+  });
+
   it("refuses an unknown driver, naming the known ones", () => {
     expect(() => driverChoice({ driver: "nomad" })).toThrow(
       '--driver: no driver "nomad"; drivers: docker, kubernetes',

@@ -4,7 +4,9 @@
  */
 import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { existsSync } from "node:fs";
-import { defaultKubeconfig } from "../../cluster/layout.ts";
+import { rm } from "node:fs/promises";
+import path from "node:path";
+import { defaultKubeconfig, volumesDir } from "../../cluster/layout.ts";
 import { pollUntil } from "../../poll.ts";
 import {
   LABEL_DETACHED,
@@ -38,6 +40,10 @@ export function kubeClient(t: KubernetesTarget = {}): KubeConfig {
   return kc;
 }
 
+/** Whether the kubeconfig is the project's own cluster's, whose node is this machine. */
+export const ownCluster = (t: KubernetesTarget = {}): boolean =>
+  path.resolve(t.kubeconfig ?? defaultKubeconfig()) === path.resolve(defaultKubeconfig());
+
 /** This run's labels as Kubernetes label values. */
 export function namespaceLabels(extra: Record<string, string> = {}): Record<string, string> {
   return Object.fromEntries(Object.entries(runLabels(extra)).map(([k, v]) => [k, labelValue(v)]));
@@ -65,6 +71,8 @@ export async function deleteNamespace(kc: KubeConfig, name: string, timeoutMs = 
     (gone) => gone,
     { timeoutMs, intervalMs: 500 },
   );
+  // Its pods are gone: so can be the data they kept on this machine's node (when it is ours).
+  if (r.done) await rm(path.join(volumesDir(), name), { recursive: true, force: true });
   return r.done;
 }
 

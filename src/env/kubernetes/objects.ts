@@ -4,7 +4,14 @@
  * manifest names it, so in-cluster DNS resolves the same names Docker's network aliases do).
  * Images are never pulled (imagePullPolicy Never: they were imported into containerd).
  */
-import type { V1Container, V1Deployment, V1Probe, V1Service, V1StatefulSet } from "@kubernetes/client-node";
+import type {
+  V1Container,
+  V1Deployment,
+  V1PodSpec,
+  V1Probe,
+  V1Service,
+  V1StatefulSet,
+} from "@kubernetes/client-node";
 
 export const APP_LABEL = "dev.faultline.component";
 
@@ -16,7 +23,16 @@ export interface Workload {
   ports: Record<string, number>;
   readiness: V1Probe;
   labels: Record<string, string>;
+  /**
+   * Where the component keeps its data (a database's files), so that a killed pod's replacement
+   * finds them as a restarted Docker container does: a hostPath on the node when `hostPath` is
+   * given, else an emptyDir (kept across container restarts, not across pod deletion). An init
+   * container hands the directory to `owner` (the image runs as that user, not root).
+   */
+  data?: { mountPath: string; owner: string; hostPath?: string };
 }
+
+const DATA_VOLUME = "data";
 
 const container = (w: Workload): V1Container => ({
   name: w.name,
@@ -25,14 +41,43 @@ const container = (w: Workload): V1Container => ({
   env: Object.entries(w.env).map(([name, value]) => ({ name, value })),
   ports: Object.entries(w.ports).map(([name, containerPort]) => ({ name, containerPort })),
   readinessProbe: w.readiness,
+  ...(w.data ? { volumeMounts: [{ name: DATA_VOLUME, mountPath: w.data.mountPath }] } : {}),
 });
+
+/** The data volume and the init container that gives it to the image's user. */
+function dataParts(w: Workload): Pick<V1PodSpec, "volumes" | "initContainers"> {
+  if (!w.data) return {};
+  const d = w.data;
+  return {
+    volumes: [
+      d.hostPath
+        ? { name: DATA_VOLUME, hostPath: { path: d.hostPath, type: "DirectoryOrCreate" } }
+        : { name: DATA_VOLUME, emptyDir: {} },
+    ],
+    initContainers: [
+      {
+        name: "data-owner",
+        image: w.image,
+        imagePullPolicy: "Never",
+        command: ["sh", "-c", `chown ${d.owner} '${d.mountPath}' && chmod 700 '${d.mountPath}'`],
+        securityContext: { runAsUser: 0 },
+        volumeMounts: [{ name: DATA_VOLUME, mountPath: d.mountPath }],
+      },
+    ],
+  };
+}
 
 /** The Deployment or StatefulSet (one replica) and its Service. */
 export function workloadObjects(w: Workload): [V1Deployment | V1StatefulSet, V1Service] {
   const selector = { [APP_LABEL]: w.name };
   const template = {
     metadata: { labels: { ...w.labels, ...selector } },
-    spec: { containers: [container(w)], terminationGracePeriodSeconds: 5, enableServiceLinks: false },
+    spec: {
+      containers: [container(w)],
+      ...dataParts(w),
+      terminationGracePeriodSeconds: 5,
+      enableServiceLinks: false,
+    },
   };
   const metadata = { name: w.name, labels: w.labels };
   const workload =

@@ -6,8 +6,9 @@
  */
 import { AppsV1Api, CoreV1Api, KubeConfig, type KubernetesObject, type V1Pod } from "@kubernetes/client-node";
 import { randomBytes } from "node:crypto";
+import path from "node:path";
 import { Toxiproxy } from "toxiproxy-node-client";
-import { binDir } from "../../cluster/layout.ts";
+import { binDir, volumesDir } from "../../cluster/layout.ts";
 import { importImages } from "../../cluster/node-images.ts";
 import { apply, patchObject } from "../../cluster/api.ts";
 import { imageRef, resolveImage } from "../../images/catalog.ts";
@@ -30,12 +31,16 @@ import {
   type StackTimings,
   type StartedStack,
 } from "../stack-interface.ts";
-import { createNamespace, deleteNamespace, kubeClient, namespaceLabels } from "./namespaces.ts";
+import { createNamespace, deleteNamespace, kubeClient, namespaceLabels, ownCluster } from "./namespaces.ts";
 import { APP_LABEL, httpProbe, namespaceName, tcpProbe, workloadObjects, type Workload } from "./objects.ts";
 import { freePort, LoopbackForward } from "./port-forward.ts";
 
 const TOXIPROXY_API_PORT = 8474;
 const FIRST_PROXY_PORT = 8666;
+/** The images' data directories and their users (scripts/images/postgres, scripts/images/kafka). */
+const POSTGRES_DATA = { mountPath: "/var/lib/postgresql/data", owner: "postgres:postgres" };
+const KAFKA_DATA = { mountPath: "/var/lib/kafka/data", owner: "1000:1000" };
+
 const PAUSE_WHY =
   "a pod's containers cannot be frozen through the Kubernetes API (no pause verb; the kubelet owns the cgroup)";
 
@@ -92,6 +97,8 @@ export class KubernetesEnvironment {
     emit({ type: "phase", phase: `namespace ${ns}` });
     await createNamespace(kc, ns, labels);
     const stack = new KubernetesStack(m, runId, kc, ns);
+    // On the project's own cluster the node is this machine: data survives a pod kill (hostPath).
+    if (ownCluster(this.opts.kubernetes)) stack.volumes = path.join(volumesDir(), ns);
     try {
       await stack.deploy(this.opts, labels, emit);
       const readyAt = Date.now();
@@ -128,6 +135,8 @@ export class KubernetesStack implements StartedStack {
   private hostKafkaPort: number | undefined;
   private podLabels: Record<string, string> = {};
   private stopped = false;
+  /** Where the infrastructure's data lives on the node (hostPath); unset: emptyDir (a pod kill loses it). */
+  volumes?: string;
 
   constructor(
     readonly manifest: Manifest,
@@ -213,7 +222,7 @@ export class KubernetesStack implements StartedStack {
       const env = { POSTGRES_PASSWORD: secret(), PG_DATABASES: dbs.join(","), PG_FSYNC: "off", ...spec.env };
       await this.launch(
         c,
-        { image, env, ports: { postgres: 5432 } },
+        { image, env, ports: { postgres: 5432 }, data: this.dataOf(name, POSTGRES_DATA) },
         tcpProbe(5432),
         spec.startupTimeout,
         emit,
@@ -252,7 +261,13 @@ export class KubernetesStack implements StartedStack {
           .join(","),
         ...spec.env,
       };
-      await this.launch(c, { image, env, ports }, tcpProbe(9092), spec.startupTimeout, emit);
+      await this.launch(
+        c,
+        { image, env, ports, data: this.dataOf(name, KAFKA_DATA) },
+        tcpProbe(9092),
+        spec.startupTimeout,
+        emit,
+      );
     }
   }
 
@@ -295,9 +310,14 @@ export class KubernetesStack implements StartedStack {
   }
 
   /** Applies a component's objects and waits for its readiness probe, recording its timing. */
+  /** A component's data volume: on the node when the stack has one, else emptyDir. */
+  private dataOf(name: string, d: { mountPath: string; owner: string }): Workload["data"] {
+    return { ...d, ...(this.volumes ? { hostPath: path.join(this.volumes, name) } : {}) };
+  }
+
   private async launch(
     c: Component,
-    w: Pick<Workload, "image" | "env" | "ports">,
+    w: Pick<Workload, "image" | "env" | "ports" | "data">,
     readiness: Workload["readiness"],
     timeoutS: number,
     emit: NonNullable<StackOptions["onEvent"]>,
