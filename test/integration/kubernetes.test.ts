@@ -62,10 +62,15 @@ describe("the kubernetes driver", { timeout: 600_000 }, () => {
       { cwd: projectRoot(), env: { ...process.env, FAULTLINE_RUN_ID: id }, stdio: "ignore" },
     );
     const exited = new Promise((resolve) => child.on("exit", resolve));
-    // Killed once its services are deploying: the namespace holds running pods by then.
+    // Killed once its services are deploying: the namespace holds running pods by then, and the
+    // node holds the database's data folder (the kubelet makes it when it sets the pod up).
+    const postgresData = async () => {
+      const ns = (await namespacesOf(id))[0];
+      return ns !== undefined && existsSync(path.join(volumesDir(), ns, "postgres"));
+    };
     const up = await pollUntil(
-      () => podsOf(id),
-      (n) => n >= 4,
+      async () => (await podsOf(id)) >= 4 && (await postgresData()),
+      (ok) => ok,
       { timeoutMs: 180_000, intervalMs: 500 },
     );
     expect(up.done).toBe(true);
@@ -74,7 +79,6 @@ describe("the kubernetes driver", { timeout: 600_000 }, () => {
     expect((await namespacesOf(id)).length).toBe(1);
     // The database's data on the node (hostPath) goes with its namespace.
     const volumes = path.join(volumesDir(), (await namespacesOf(id))[0]!);
-    expect(existsSync(path.join(volumes, "postgres"))).toBe(true);
     const lines: string[] = [];
     await sweepBeforeStart((l) => lines.push(l));
     expect(lines.join("\n")).toContain("removed the namespace a dead run left");
